@@ -1,0 +1,87 @@
+package dev.libpool.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.Quantity;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class SharedLibraryPoolSpec {
+    /** Applied when {@code include} is empty: the usual library directories of Linux distributions. */
+    public static final List<String> DEFAULT_INCLUDE = List.of(
+            "lib/**/*.so*", "lib64/**/*.so*", "usr/lib/**/*.so*", "usr/lib64/**/*.so*", "usr/local/lib/**/*.so*");
+
+    @Required
+    @JsonPropertyDescription("Where the libraries come from. Exactly one of hostPath or image.")
+    private PoolSource source;
+
+    @JsonPropertyDescription("Globs (relative to the source root, ** crosses directories) of files to consider. "
+            + "Empty means the usual library directories (lib, lib64, usr/lib, usr/lib64, usr/local/lib). "
+            + "Only regular ELF shared objects are ever taken, whatever the globs match.")
+    @Size(max = 256)
+    private List<String> include = new ArrayList<>();
+
+    @JsonPropertyDescription("Globs of files to leave out, applied after include.")
+    @Size(max = 256)
+    private List<String> exclude = new ArrayList<>();
+
+    @Required
+    @JsonPropertyDescription("Upper bound of the selected library bytes, e.g. 512Mi. The pool fails (and the last good "
+            + "generation keeps serving) when the selection is larger.")
+    @ValidationRule(value = "quantity(self).isGreaterThan(quantity('0'))",
+            message = "maxSize must be a positive quantity such as 256Mi")
+    private Quantity maxSize;
+
+    @JsonPropertyDescription("Nodes that hold the pool (node labels, all must match). Empty means every node the "
+            + "node daemon runs on.")
+    private Map<String, String> nodeSelector = new LinkedHashMap<>();
+
+    @Required
+    @JsonPropertyDescription("Namespaces whose VMs may use the pool. Required: {} means every namespace, "
+            + "as an explicit choice. VMs opt in with the label libpool.dev/pool=<pool name>.")
+    private LabelSelector namespaceSelector;
+
+    @JsonPropertyDescription("How guests attach the pool.")
+    private AttachSpec attach = new AttachSpec();
+
+    @Default("tmpfs")
+    @JsonPropertyDescription("Host memory that holds the pool image: tmpfs (default) or hugetlbfs "
+            + "(needs huge pages reserved on the node, vm.nr_hugepages).")
+    private PoolMedium medium = PoolMedium.tmpfs;
+
+    @JsonPropertyDescription("KSM tuning for the nodes of this pool. Default: Unmanaged (observe only).")
+    private KsmSpec ksm = new KsmSpec();
+
+    public PoolSource getSource() { return source; }
+    public void setSource(PoolSource source) { this.source = source; }
+    public List<String> getInclude() { return include; }
+    public void setInclude(List<String> include) { this.include = include; }
+    public List<String> getExclude() { return exclude; }
+    public void setExclude(List<String> exclude) { this.exclude = exclude; }
+    public Quantity getMaxSize() { return maxSize; }
+    public void setMaxSize(Quantity maxSize) { this.maxSize = maxSize; }
+    public Map<String, String> getNodeSelector() { return nodeSelector; }
+    public void setNodeSelector(Map<String, String> nodeSelector) { this.nodeSelector = nodeSelector; }
+    public LabelSelector getNamespaceSelector() { return namespaceSelector; }
+    public void setNamespaceSelector(LabelSelector namespaceSelector) { this.namespaceSelector = namespaceSelector; }
+    public AttachSpec getAttach() { return attach; }
+    public void setAttach(AttachSpec attach) { this.attach = attach; }
+    public PoolMedium getMedium() { return medium; }
+    public void setMedium(PoolMedium medium) { this.medium = medium; }
+    public KsmSpec getKsm() { return ksm; }
+    public void setKsm(KsmSpec ksm) { this.ksm = ksm; }
+
+    /** The include globs in force: the user's, or {@link #DEFAULT_INCLUDE} when none are given. */
+    public List<String> effectiveInclude() {
+        return include == null || include.isEmpty() ? DEFAULT_INCLUDE : include;
+    }
+}

@@ -1,0 +1,73 @@
+package dev.libpool.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.PrinterColumn;
+import io.fabric8.kubernetes.api.model.Condition;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Built in one place by the operator from the node reports; written only when it changes. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class SharedLibraryPoolStatus {
+    public static final String READY = "Ready";
+    public static final String DEGRADED = "Degraded";
+
+    @JsonPropertyDescription("Ready, Degraded, ... in the Kubernetes condition shape.")
+    private List<Condition> conditions = new ArrayList<>();
+
+    @JsonPropertyDescription("The metadata.generation this status describes.")
+    private Long observedGeneration;
+
+    private NodeCounts nodes = new NodeCounts();
+    private VmCounts vms = new VmCounts();
+    private ImageInfo image;
+
+    @PrinterColumn(name = "Saved", priority = 0)
+    @JsonPropertyDescription("Host bytes saved on all nodes: what the mapping guests would hold on their own minus the pool.")
+    private Long savedBytes;
+
+    public List<Condition> getConditions() { return conditions; }
+    public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+    public Long getObservedGeneration() { return observedGeneration; }
+    public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
+    public NodeCounts getNodes() { return nodes; }
+    public void setNodes(NodeCounts nodes) { this.nodes = nodes; }
+    public VmCounts getVms() { return vms; }
+    public void setVms(VmCounts vms) { this.vms = vms; }
+    public ImageInfo getImage() { return image; }
+    public void setImage(ImageInfo image) { this.image = image; }
+    public Long getSavedBytes() { return savedBytes; }
+    public void setSavedBytes(Long savedBytes) { this.savedBytes = savedBytes; }
+
+    public static class NodeCounts {
+        @JsonPropertyDescription("Nodes the pool selects that run the node daemon.")
+        private int desired;
+        @PrinterColumn(name = "Nodes Ready")
+        @JsonPropertyDescription("Nodes that serve the current generation.")
+        private int ready;
+
+        public int getDesired() { return desired; }
+        public void setDesired(int desired) { this.desired = desired; }
+        public int getReady() { return ready; }
+        public void setReady(int ready) { this.ready = ready; }
+    }
+
+    public static class VmCounts {
+        @JsonPropertyDescription("VMs that opted in and whose namespace the pool allows.")
+        private int selected;
+        @PrinterColumn(name = "VMs Attached")
+        @JsonPropertyDescription("Selected VMs whose running guest maps the pool.")
+        private int attached;
+        @JsonPropertyDescription("Selected VMs patched but not yet restarted into the pool.")
+        private int pendingRestart;
+
+        public int getSelected() { return selected; }
+        public void setSelected(int selected) { this.selected = selected; }
+        public int getAttached() { return attached; }
+        public void setAttached(int attached) { this.attached = attached; }
+        public int getPendingRestart() { return pendingRestart; }
+        public void setPendingRestart(int pendingRestart) { this.pendingRestart = pendingRestart; }
+    }
+}
