@@ -1,0 +1,99 @@
+package dev.libpool.operator;
+
+import dev.libpool.api.v1alpha1.HostPathSource;
+import dev.libpool.api.v1alpha1.ImageInfo;
+import dev.libpool.api.v1alpha1.NodePoolReport;
+import dev.libpool.api.v1alpha1.NodePoolState;
+import dev.libpool.api.v1alpha1.PoolSource;
+import dev.libpool.api.v1alpha1.SharedLibraryPool;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The operator against the Fabric8 mock API server in CRUD mode (no real API server can be installed here).
+ * With KUBECONFIG set and the test server disabled, the same flow runs against a real cluster.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class SharedLibraryPoolReconcilerIT {
+    @Inject
+    KubernetesClient client;
+
+    @AfterEach
+    void cleanUp() {
+        client.resources(NodePoolReport.class).withName("node-it").delete();
+        client.resources(SharedLibraryPool.class).withName("it-libs").delete();
+    }
+
+    @Test
+    void nodeReportsBecomePoolStatus() {
+        SharedLibraryPool pool = client.resource(pool()).create();
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(readyReason()).isEqualTo("NoNodes"));
+
+        // The report's data lives in its status subresource: create, then write the status, as the node daemon does.
+        NodePoolReport report = report(pool.getMetadata().getGeneration());
+        NodePoolReport created = client.resource(report).create();
+        created.setStatus(report.getStatus());
+        client.resource(created).updateStatus();
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            SharedLibraryPool current = client.resources(SharedLibraryPool.class).withName("it-libs").get();
+            assertThat(readyReason()).isEqualTo("PoolServing");
+            assertThat(current.getStatus().getConditions()).hasSize(2);
+            assertThat(current.getStatus().getNodes().getReady()).isEqualTo(1);
+            assertThat(current.getStatus().getSavedBytes()).isEqualTo(4096L);
+            assertThat(current.getStatus().getImage().getDigest()).isEqualTo("sha256:1234");
+        });
+    }
+
+    private String readyReason() {
+        SharedLibraryPool current = client.resources(SharedLibraryPool.class).withName("it-libs").get();
+        if (current == null || current.getStatus() == null) {
+            return null;
+        }
+        return current.getStatus().getConditions().stream()
+                .filter(c -> c.getType().equals("Ready")).map(c -> c.getReason()).findFirst().orElse(null);
+    }
+
+    private static SharedLibraryPool pool() {
+        SharedLibraryPool pool = new SharedLibraryPool();
+        pool.setMetadata(new ObjectMetaBuilder().withName("it-libs").build());
+        PoolSource source = new PoolSource();
+        source.setHostPath(new HostPathSource("/srv/guest-root"));
+        pool.getSpec().setSource(source);
+        pool.getSpec().setMaxSize(new Quantity("256Mi"));
+        pool.getSpec().setNamespaceSelector(new LabelSelector());
+        pool.setStatus(null);
+        return pool;
+    }
+
+    private static NodePoolReport report(Long generation) {
+        NodePoolState state = new NodePoolState();
+        state.setName("it-libs");
+        state.setState(NodePoolState.State.Ready);
+        state.setObservedGeneration(generation == null ? 1L : generation);
+        state.setSavedBytes(4096L);
+        ImageInfo image = new ImageInfo();
+        image.setDigest("sha256:1234");
+        state.setImage(image);
+        NodePoolReport report = new NodePoolReport();
+        report.setMetadata(new ObjectMetaBuilder().withName("node-it").build());
+        report.getStatus().setNodeName("node-it");
+        report.getStatus().getPools().add(state);
+        return report;
+    }
+}
