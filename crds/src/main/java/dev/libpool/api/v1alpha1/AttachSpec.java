@@ -3,13 +3,17 @@ package dev.libpool.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 
 public class AttachSpec {
     public static final String DEFAULT_GUEST_MOUNT_PATH = "/run/libpool";
 
     @Default(DEFAULT_GUEST_MOUNT_PATH)
-    @Pattern("^/[A-Za-z0-9._/-]*$")
-    @JsonPropertyDescription("Where the guest mounts the pool image (read-only, DAX).")
+    // Absolute, not "/" and no "." or ".." segment: each segment starts with a letter, digit, '_' or '-'.
+    @Pattern("^(/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$")
+    @Size(max = 255)
+    @JsonPropertyDescription("Absolute directory where the guest mounts the pool image (read-only, DAX); not /, "
+            + "no . or .. segments.")
     private String guestMountPath = DEFAULT_GUEST_MOUNT_PATH;
 
     @Default("CloudInit")

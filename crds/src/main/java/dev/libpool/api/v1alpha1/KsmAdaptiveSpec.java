@@ -9,10 +9,11 @@ import io.fabric8.generator.annotation.ValidationRule;
 /**
  * A memory-pressure loop in the spirit of ksmtuned and KubeVirt's KSM handler, whose values are the defaults:
  * under pressure pages_to_scan grows by boostPages, otherwise it shrinks by decayPages, within
- * [minPages, maxPages]; sleep = sleepBaseMillisecs x 16 GiB / node memory, at least minSleepMillisecs.
+ * [minPages, maxPages]; sleep = sleepBaseMillisecs x 16 GiB / memory in use, at least minSleepMillisecs.
  */
 @ValidationRule(value = "self.minPages <= self.maxPages",
-        message = "ksm.adaptive.minPages must not exceed ksm.adaptive.maxPages")
+        message = "ksm.adaptive.minPages must not exceed ksm.adaptive.maxPages (default 1250): lower minPages or "
+                + "raise maxPages")
 public class KsmAdaptiveSpec {
     @Default("20")
     @Min(1)
@@ -46,7 +47,8 @@ public class KsmAdaptiveSpec {
     @Default("100")
     @Min(1)
     @Max(60000)
-    @JsonPropertyDescription("Sleep for a 16 GiB node; scaled by 16 GiB / MemTotal.")
+    @JsonPropertyDescription("sleep_millisecs when 16 GiB are in use; scaled by 16 GiB / memory in use "
+            + "(more memory to scan, shorter sleeps).")
     private Integer sleepBaseMillisecs = 100;
 
     @Default("10")

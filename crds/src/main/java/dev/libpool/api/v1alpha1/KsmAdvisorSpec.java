@@ -10,7 +10,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 /** The kernel's scan-time advisor: advisor_mode=scan-time and its advisor_* knobs. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "!has(self.minPagesToScan) || !has(self.maxPagesToScan) || self.minPagesToScan <= self.maxPagesToScan",
-        message = "ksm.advisor.minPagesToScan must not exceed ksm.advisor.maxPagesToScan")
+        message = "ksm.advisor.minPagesToScan must not exceed ksm.advisor.maxPagesToScan: lower minPagesToScan "
+                + "or raise maxPagesToScan")
 public class KsmAdvisorSpec {
     @Default("200")
     @Min(1)

@@ -14,13 +14,18 @@ import io.fabric8.generator.annotation.ValidationRule;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "self.policy != 'Static' || (has(self.pagesToScan) && has(self.sleepMillisecs))",
-        message = "ksm.policy Static needs ksm.pagesToScan and ksm.sleepMillisecs (e.g. 100 and 200)")
+        message = "ksm.policy Static needs ksm.pagesToScan and ksm.sleepMillisecs: set both, e.g. 100 and 200")
 @ValidationRule(value = "!has(self.advisor) || self.policy == 'Advisor'",
         message = "ksm.advisor is only used with ksm.policy Advisor: remove it or set the policy to Advisor")
 @ValidationRule(value = "!has(self.adaptive) || self.policy == 'Adaptive'",
         message = "ksm.adaptive is only used with ksm.policy Adaptive: remove it or set the policy to Adaptive")
 @ValidationRule(value = "self.policy in ['Static', 'Adaptive'] || !has(self.pagesToScan)",
-        message = "ksm.pagesToScan is only used with ksm.policy Static or Adaptive (Advisor sets it itself)")
+        message = "ksm.pagesToScan is only used with ksm.policy Static or Adaptive (Advisor sets it itself): remove it, "
+                + "or bound the advisor with ksm.advisor.minPagesToScan and maxPagesToScan")
+@ValidationRule(value = "!(self.policy in ['Unmanaged', 'Off']) || !(has(self.sleepMillisecs) || has(self.mergeAcrossNodes) "
+        + "|| has(self.useZeroPages) || has(self.maxPageSharing))",
+        message = "ksm.policy Unmanaged and Off write no KSM knobs: remove ksm.sleepMillisecs, mergeAcrossNodes, "
+                + "useZeroPages and maxPageSharing, or choose Static, Adaptive or Advisor")
 public class KsmSpec {
     @Default("Unmanaged")
     @JsonPropertyDescription("Unmanaged (default): only observe and report. Off: stop ksmd (run=0; merged pages stay "
@@ -49,6 +54,8 @@ public class KsmSpec {
     @JsonPropertyDescription("max_page_sharing: how many pages may share one KSM page.")
     private Integer maxPageSharing;
 
+    // advisor and adaptive have no schema default on purpose: the rules above use has() to tell whether the user
+    // set them, and the API server applies defaults before it evaluates rules.
     @JsonPropertyDescription("Advisor policy settings.")
     private KsmAdvisorSpec advisor;
 

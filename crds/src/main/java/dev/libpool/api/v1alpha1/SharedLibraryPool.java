@@ -1,6 +1,8 @@
 package dev.libpool.api.v1alpha1;
 
-import io.fabric8.crd.generator.annotation.PrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.PrinterColumnFormat;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
@@ -17,11 +19,32 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Kind("SharedLibraryPool")
 @Plural("sharedlibrarypools")
 @ShortNames("slp")
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+        type = AdditionalPrinterColumn.Type.STRING, getDescription = "The status of the Ready condition.")
+@AdditionalPrinterColumn(name = "Nodes Ready", jsonPath = ".status.nodes.ready", type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "Nodes that serve the current generation.")
+@AdditionalPrinterColumn(name = "Nodes Desired", jsonPath = ".status.nodes.desired", type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "Nodes the pool selects that run the node daemon.")
+@AdditionalPrinterColumn(name = "VMs Attached", jsonPath = ".status.vms.attached", type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "Selected VMs whose running guest maps the pool.")
+@AdditionalPrinterColumn(name = "Saved", jsonPath = ".status.savedBytes", type = AdditionalPrinterColumn.Type.INTEGER,
+        format = PrinterColumnFormat.INT64, getDescription = "Host bytes saved on all nodes.")
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+// A VM attaches the pool as volume "libpool-<name>", which must be a DNS label (63 characters, no dots).
+@ValidationRule(value = "size(self.metadata.name) <= " + SharedLibraryPool.MAX_NAME_LENGTH,
+        message = "metadata.name must be at most " + SharedLibraryPool.MAX_NAME_LENGTH + " characters (VMs get a "
+                + "volume named libpool-<name>, a DNS label): "
+                + "choose a shorter name")
+@ValidationRule(value = "!self.metadata.name.contains('.')",
+        message = "metadata.name must not contain dots (VMs get a volume named libpool-<name>, a DNS label): "
+                + "use dashes instead")
 public class SharedLibraryPool extends CustomResource<SharedLibraryPoolSpec, SharedLibraryPoolStatus> {
     public static final String GROUP = "libpool.dev";
     public static final String VERSION = "v1alpha1";
     /** The label a VirtualMachine carries to opt into a pool: {@code libpool.dev/pool: <pool name>}. */
     public static final String VM_POOL_LABEL = GROUP + "/pool";
+    /** 63 (DNS label) minus the length of the VM volume prefix "libpool-". */
+    public static final int MAX_NAME_LENGTH = 55;
 
     @Override
     protected SharedLibraryPoolSpec initSpec() {

@@ -20,25 +20,40 @@ public class SharedLibraryPoolSpec {
     public static final List<String> DEFAULT_INCLUDE = List.of(
             "lib/**/*.so*", "lib64/**/*.so*", "usr/lib/**/*.so*", "usr/lib64/**/*.so*", "usr/local/lib/**/*.so*");
 
+    /**
+     * Globs are relative to the source root. Only O(1)-cost functions here: the API server rejects a CRD whose rules
+     * over unbounded strings in a list could cost too much (contains() or matches() would).
+     */
+    static final String GLOBS_RELATIVE = "self.all(g, size(g) > 0 && !g.startsWith('/'))";
+
     @Required
     @JsonPropertyDescription("Where the libraries come from. Exactly one of hostPath or image.")
     private PoolSource source;
 
-    @JsonPropertyDescription("Globs (relative to the source root, ** crosses directories) of files to consider. "
-            + "Empty means the usual library directories (lib, lib64, usr/lib, usr/lib64, usr/local/lib). "
-            + "Only regular ELF shared objects are ever taken, whatever the globs match.")
+    @JsonPropertyDescription("Globs (relative to the source root; * and ? stay within a name, ** crosses directories, "
+            + "**/ also matches no directory) of the files to share. Empty means the usual library directories (lib, "
+            + "lib64, usr/lib, usr/lib64, usr/local/lib), where files that are not ELF shared objects are skipped; "
+            + "a file that globs given here match must be an ELF shared object (or a link to one), else the pool "
+            + "fails naming it.")
     @Size(max = 256)
+    @ValidationRule(value = GLOBS_RELATIVE, message = "include: every glob must be non-empty and relative to the source "
+            + "root (no leading /), e.g. usr/lib/x86_64-linux-gnu/**/*.so*")
     private List<String> include = new ArrayList<>();
 
     @JsonPropertyDescription("Globs of files to leave out, applied after include.")
     @Size(max = 256)
+    @ValidationRule(value = GLOBS_RELATIVE, message = "exclude: every glob must be non-empty and relative to the source "
+            + "root (no leading /), e.g. usr/lib/**/libLLVM*")
     private List<String> exclude = new ArrayList<>();
 
     @Required
     @JsonPropertyDescription("Upper bound of the selected library bytes, e.g. 512Mi. The pool fails (and the last good "
             + "generation keeps serving) when the selection is larger.")
-    @ValidationRule(value = "quantity(self).isGreaterThan(quantity('0'))",
-            message = "maxSize must be a positive quantity such as 256Mi")
+    // maxSize is int-or-string: a bare integer is bytes, a string must parse as a quantity before quantity() may see it.
+    // 1Ti is the node daemon's bound (PoolGeometry).
+    @ValidationRule(value = "type(self) == int ? self > 0 && self <= 1099511627776 : isQuantity(self) "
+            + "&& quantity(self).isGreaterThan(quantity('0')) && !quantity(self).isGreaterThan(quantity('1Ti'))",
+            message = "maxSize must be a positive quantity up to 1Ti such as 512Mi (or a number of bytes)")
     private Quantity maxSize;
 
     @JsonPropertyDescription("Nodes that hold the pool (node labels, all must match). Empty means every node the "
@@ -50,6 +65,7 @@ public class SharedLibraryPoolSpec {
             + "as an explicit choice. VMs opt in with the label libpool.dev/pool=<pool name>.")
     private LabelSelector namespaceSelector;
 
+    @Default("{}")
     @JsonPropertyDescription("How guests attach the pool.")
     private AttachSpec attach = new AttachSpec();
 
@@ -58,6 +74,7 @@ public class SharedLibraryPoolSpec {
             + "(needs huge pages reserved on the node, vm.nr_hugepages).")
     private PoolMedium medium = PoolMedium.tmpfs;
 
+    @Default("{}")
     @JsonPropertyDescription("KSM tuning for the nodes of this pool. Default: Unmanaged (observe only).")
     private KsmSpec ksm = new KsmSpec();
 

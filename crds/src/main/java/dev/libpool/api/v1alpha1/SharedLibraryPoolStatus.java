@@ -2,7 +2,6 @@ package dev.libpool.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.crd.generator.annotation.PrinterColumn;
 import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
@@ -24,7 +23,6 @@ public class SharedLibraryPoolStatus {
     private VmCounts vms = new VmCounts();
     private ImageInfo image;
 
-    @PrinterColumn(name = "Saved", priority = 0)
     @JsonPropertyDescription("Host bytes saved on all nodes: what the mapping guests would hold on their own minus the pool.")
     private Long savedBytes;
 
@@ -44,7 +42,6 @@ public class SharedLibraryPoolStatus {
     public static class NodeCounts {
         @JsonPropertyDescription("Nodes the pool selects that run the node daemon.")
         private int desired;
-        @PrinterColumn(name = "Nodes Ready")
         @JsonPropertyDescription("Nodes that serve the current generation.")
         private int ready;
 
@@ -57,7 +54,6 @@ public class SharedLibraryPoolStatus {
     public static class VmCounts {
         @JsonPropertyDescription("VMs that opted in and whose namespace the pool allows.")
         private int selected;
-        @PrinterColumn(name = "VMs Attached")
         @JsonPropertyDescription("Selected VMs whose running guest maps the pool.")
         private int attached;
         @JsonPropertyDescription("Selected VMs patched but not yet restarted into the pool.")
