@@ -1,0 +1,16 @@
+package dev.libpool.node.pool;
+
+import java.nio.file.Path;
+
+/**
+ * One selected library: its real file inside the source root and what the manifest records of it.
+ *
+ * @param path   path relative to the source root ("usr/lib/x86_64-linux-gnu/libc.so.6"); the guest path is "/" + path
+ * @param source the file on this host
+ */
+public record LibraryFile(String path, Path source, long size, String sha256, ElfInfo elf) {
+
+    public String guestPath() {
+        return "/" + path;
+    }
+}

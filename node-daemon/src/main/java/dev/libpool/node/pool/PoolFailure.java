@@ -1,0 +1,31 @@
+package dev.libpool.node.pool;
+
+/**
+ * A pool cannot be built or published. The reason becomes NodePoolState.reason, the message says what
+ * happened and how to fix it; the last good generation keeps serving.
+ */
+public final class PoolFailure extends Exception {
+
+    /** CamelCase reasons, as they appear in the node report. */
+    public enum Reason {
+        InvalidSpec, SourceMissing, SourceUnreadable, NothingSelected, NotSharedObject, SelectionTooLarge,
+        SymlinkLoop, SymlinkEscapesRoot, ImageTooLarge, MediumFull, MediumMismatch, MkfsMissing, MkfsFailed,
+        GuestScriptsMissing, PoolNameConflict, StateDirLocked, HostError
+    }
+
+    private final Reason reason;
+
+    public PoolFailure(Reason reason, String message) {
+        super(message);
+        this.reason = reason;
+    }
+
+    public PoolFailure(Reason reason, String message, Throwable cause) {
+        super(message, cause);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+}

@@ -1,0 +1,274 @@
+package dev.libpool.node.pool;
+
+import dev.libpool.api.v1alpha1.ImageInfo;
+import dev.libpool.api.v1alpha1.NodePoolState;
+import dev.libpool.api.v1alpha1.PoolMedium;
+import dev.libpool.api.v1alpha1.SharedLibraryPool;
+import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
+import dev.libpool.node.host.HostPaths;
+import dev.libpool.node.host.JnaNatives;
+import dev.libpool.node.host.Natives;
+import dev.libpool.node.pool.PoolFailure.Reason;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+/**
+ * One pool on this host, end to end: select, build, publish, collect, measure, and recover at start.
+ * Every failure becomes a Failed state with a reason and a fix while the last good generation keeps serving.
+ */
+public final class PoolService {
+
+    /** What a reconcile leaves: the state to report and the stable file VMs attach (null before any publish). */
+    public record Result(NodePoolState state, Path stableFile) {
+        public boolean ready() {
+            return state.getState() == NodePoolState.State.Ready;
+        }
+    }
+
+    private static final Logger LOG = Logger.getLogger(PoolService.class.getName());
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    private static final int MAX_NAME = 55;
+    private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(60);
+
+    private final SharedLibraryPool pool;
+    private final String ownerId;
+    private final HostPaths paths;
+    private final Natives natives;
+    private final ErofsImageBuilder builder;
+    private final ProcMaps procMaps;
+    private PoolStore store;
+    /** "inode key/digest" of the last pool.img whose content was hashed and matched its name. */
+    private String verified;
+
+    /**
+     * @param ownerId who owns the pool name on this host: "cluster" for the daemon, "file:PATH" for a standalone
+     *                YAML; a different owner finding the name taken fails with PoolNameConflict
+     */
+    public PoolService(SharedLibraryPool pool, String ownerId, HostPaths paths, Natives natives, ErofsImageBuilder builder) {
+        this.pool = pool;
+        this.ownerId = ownerId;
+        this.paths = paths;
+        this.natives = natives;
+        this.builder = builder;
+        this.procMaps = new ProcMaps(paths.proc());
+    }
+
+    /** The real thing on this host: JNA natives and mkfs.erofs from PATH. */
+    public static PoolService onHost(SharedLibraryPool pool, String ownerId, HostPaths paths) {
+        return new PoolService(pool, ownerId, paths, new JnaNatives(), new ErofsImageBuilder(ErofsImageBuilder.DEFAULT_MKFS));
+    }
+
+    public String name() {
+        return pool.getMetadata().getName();
+    }
+
+    /** The pool's store; valid after the spec passed validation in {@link #reconcile()} or {@link #status()}. */
+    public PoolStore store() {
+        return store;
+    }
+
+    public Result reconcile() {
+        NodePoolState state = newState();
+        try {
+            SharedLibraryPoolSpec spec = validate();
+            try (StateLock ignored = StateLock.acquire(paths, natives, LOCK_TIMEOUT)) {
+                store.ensureMounted();
+                claimName();
+                Optional<String> serving = verifiedCurrent();
+                PoolFailure failure = null;
+                Selection selection = null;
+                try {
+                    selection = new LibrarySelector(spec.effectiveInclude(), spec.getExclude(),
+                            spec.getInclude() != null && !spec.getInclude().isEmpty(),
+                            PoolGeometry.maxBytes(spec.getMaxSize())).select(paths.resolve(spec.getSource().getHostPath().getPath()));
+                    serving = Optional.of(buildIfChanged(spec, selection, serving));
+                } catch (PoolFailure f) {
+                    failure = f;
+                }
+                describe(state, serving, true);
+                if (failure != null) {
+                    return failed(state, failure, serving);
+                }
+                state.setState(NodePoolState.State.Ready);
+                state.setReason("Published");
+                state.setMessage("serving " + state.getImage().getLibraryCount() + " libraries from " + store.stableFile()
+                        + (selection.skipped().isEmpty() ? "" : "; skipped " + selection.skipped().size()
+                        + " matched path(s), e.g. " + selection.skipped().get(0)));
+                return new Result(state, store.stableFile());
+            }
+        } catch (PoolFailure f) {
+            return failed(state, f, Optional.empty());
+        } catch (Exception e) {
+            return failed(state, new PoolFailure(Reason.HostError, "host error: " + e, e), Optional.empty());
+        }
+    }
+
+    /** Read-only: what is published and who maps it, without building, collecting or mounting. */
+    public Result status() {
+        NodePoolState state = newState();
+        try {
+            validate();
+            if (!store.isMountPoint() || currentDigestOrEmpty().isEmpty()) {
+                state.setState(NodePoolState.State.Failed);
+                state.setReason("NotPublished");
+                state.setMessage("no pool image is published at " + store.stableFile() + ": run `libpool pool build FILE`"
+                        + " or start the node daemon");
+                return new Result(state, null);
+            }
+            Optional<String> serving = verifiedCurrent();
+            describe(state, serving, false);
+            state.setState(serving.isPresent() ? NodePoolState.State.Ready : NodePoolState.State.Failed);
+            state.setReason(serving.isPresent() ? "Published" : "ImageCorrupted");
+            state.setMessage(serving.isPresent() ? "serving " + store.stableFile() : store.stableFile()
+                    + " does not match its digest: run `libpool pool build FILE` to rebuild it");
+            return new Result(state, store.stableFile());
+        } catch (PoolFailure f) {
+            return failed(state, f, Optional.empty());
+        } catch (IOException e) {
+            return failed(state, new PoolFailure(Reason.HostError, "host error: " + e, e), Optional.empty());
+        }
+    }
+
+    private NodePoolState newState() {
+        NodePoolState state = new NodePoolState();
+        state.setName(pool.getMetadata() == null ? null : pool.getMetadata().getName());
+        state.setObservedGeneration(pool.getMetadata() == null ? null : pool.getMetadata().getGeneration());
+        return state;
+    }
+
+    private SharedLibraryPoolSpec validate() throws PoolFailure {
+        String name = pool.getMetadata() == null ? null : pool.getMetadata().getName();
+        if (name == null || name.length() > MAX_NAME || !NAME.matcher(name).matches()) {
+            throw new PoolFailure(Reason.InvalidSpec, "metadata.name \"" + name + "\" must be a DNS label of at most "
+                    + MAX_NAME + " characters (lower-case letters, digits, '-')");
+        }
+        SharedLibraryPoolSpec spec = pool.getSpec();
+        if (spec == null || spec.getSource() == null || spec.getSource().getHostPath() == null
+                || spec.getSource().getHostPath().getPath() == null || !spec.getSource().getHostPath().getPath().startsWith("/")) {
+            throw new PoolFailure(Reason.InvalidSpec, "spec.source.hostPath.path must be an absolute directory on the node,"
+                    + " e.g. /var/lib/guest-root");
+        }
+        try {
+            PoolMedium medium = spec.getMedium() == null ? PoolMedium.tmpfs : spec.getMedium();
+            store = new PoolStore(paths.poolDir(name), natives, name, medium, PoolGeometry.mediumSizeBytes(spec.getMaxSize()));
+        } catch (IllegalArgumentException e) {
+            throw new PoolFailure(Reason.InvalidSpec, e.getMessage(), e);
+        }
+        return spec;
+    }
+
+    /** A pool name belongs to one owner on this host: a second pool of the same name must not take over its file. */
+    private void claimName() throws PoolFailure, IOException {
+        Path owner = paths.state().resolve("owners").resolve(name());
+        if (Files.exists(owner)) {
+            String existing = Files.readString(owner, StandardCharsets.UTF_8).strip();
+            if (!existing.equals(ownerId)) {
+                throw new PoolFailure(Reason.PoolNameConflict, "a pool named " + name() + " from " + existing
+                        + " already lives in " + store.dir() + " (this one is from " + ownerId + "): rename this pool, or "
+                        + "delete " + owner + " once no VM uses the other one");
+            }
+            return;
+        }
+        Files.createDirectories(owner.getParent());
+        Files.writeString(owner, ownerId + "\n", StandardCharsets.UTF_8);
+    }
+
+    private Optional<String> currentDigestOrEmpty() throws IOException {
+        return Files.isDirectory(store.dir()) ? store.currentDigest() : Optional.empty();
+    }
+
+    /** The digest of pool.img if its content matches its name; a mismatch is logged and means "rebuild". */
+    private Optional<String> verifiedCurrent() throws IOException {
+        Optional<String> current = currentDigestOrEmpty();
+        if (current.isEmpty()) {
+            return current;
+        }
+        String key = FileKey.of(store.stableFile()) + "/" + current.get();
+        if (key.equals(verified)) {
+            return current;
+        }
+        String actual = LibrarySelector.sha256(store.stableFile());
+        if (!actual.equals(current.get())) {
+            LOG.warning(() -> store.stableFile() + " is corrupted: its content hashes to " + actual + ", not "
+                    + current.get() + "; rebuilding");
+            verified = null;
+            return Optional.empty();
+        }
+        verified = key;
+        store.protect(store.generationFile(current.get())); // re-arm after a crash between publish steps
+        return current;
+    }
+
+    private String buildIfChanged(SharedLibraryPoolSpec spec, Selection selection, Optional<String> serving)
+            throws PoolFailure, IOException {
+        ImageScripts scripts = ImageScripts.fromGuestModule();
+        long deviceSize = PoolGeometry.deviceSizeBytes(spec.getMaxSize());
+        Long generation = pool.getMetadata().getGeneration();
+        Manifest manifest = Manifest.of(name(), generation == null ? 1 : generation, selection);
+        String buildKey = ImageRecord.buildKey(manifest, scripts, deviceSize);
+        if (serving.isPresent() && ImageRecord.read(paths.metaDir(name()), serving.get())
+                .map(r -> r.buildKey().equals(buildKey)).orElse(false)) {
+            return serving.get();
+        }
+        BuiltImage image = builder.build(manifest, selection, scripts, deviceSize, paths.buildDir());
+        try {
+            new ImageRecord(buildKey, image.dataBytes(), manifest).write(paths.metaDir(name()), image.sha256());
+            if (!serving.equals(Optional.of(image.sha256()))) {
+                store.publish(image);
+                verified = FileKey.of(store.stableFile()) + "/" + image.sha256();
+                LOG.info(() -> "published pool " + name() + " generation sha256:" + image.sha256());
+            }
+            return image.sha256();
+        } finally {
+            Files.deleteIfExists(image.file());
+        }
+    }
+
+    /** Fills image, path and usage of the serving generation; collects unmapped generations when allowed. */
+    private void describe(NodePoolState state, Optional<String> serving, boolean collect) throws IOException {
+        int retained;
+        if (collect) {
+            GenerationCollector.Result collected = new GenerationCollector(procMaps).collect(store);
+            for (Path removed : collected.removed()) {
+                Files.deleteIfExists(paths.metaDir(name()).resolve(PoolStore.digestOf(removed) + ".json"));
+            }
+            retained = collected.retained().size();
+        } else {
+            retained = Math.max(0, store.generations().size() - (serving.isPresent() ? 1 : 0));
+        }
+        state.setRetainedGenerations(retained);
+        if (serving.isEmpty()) {
+            return;
+        }
+        ImageInfo image = new ImageInfo();
+        image.setDigest("sha256:" + serving.get());
+        image.setSizeBytes(Files.size(store.stableFile()));
+        ImageRecord.read(paths.metaDir(name()), serving.get()).ifPresent(r -> {
+            image.setLibraryCount(r.manifest().files().size());
+            image.setLibraryBytes(r.manifest().libraryBytes());
+        });
+        state.setImage(image);
+        state.setPath(paths.stateDir() + "/pools/" + name() + "/" + PoolStore.STABLE_NAME);
+        PoolUsage usage = new PoolMeasurer(procMaps, natives).measure(store);
+        state.setMappers(usage.mappers());
+        state.setResidentBytes(usage.residentBytes());
+        state.setSavedBytes(usage.savedBytes());
+    }
+
+    private Result failed(NodePoolState state, PoolFailure f, Optional<String> serving) {
+        LOG.warning(() -> "pool " + state.getName() + ": " + f.reason() + ": " + f.getMessage());
+        state.setState(NodePoolState.State.Failed);
+        state.setReason(f.reason().name());
+        String message = f.getMessage();
+        state.setMessage(message + serving.map(d -> (message.endsWith(".") ? " " : ". ") + "The last good generation sha256:"
+                + d + " keeps serving.").orElse(""));
+        return new Result(state, serving.isPresent() ? store.stableFile() : null);
+    }
+}

@@ -1,0 +1,226 @@
+package dev.libpool.node.pool;
+
+import dev.libpool.api.v1alpha1.PoolMedium;
+import dev.libpool.node.host.Natives;
+import dev.libpool.node.pool.PoolFailure.Reason;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * A pool's dedicated, size-limited tmpfs (or hugetlbfs) and the generations on it.
+ *
+ * <p>Layout of {@code <state>/pools/<pool>/} (the mount point): {@code <sha256>.img} per generation and
+ * {@code pool.img}, a hard link to the current one that VMs attach. Publishing renames a new link over
+ * pool.img, so running QEMUs keep the inode they map. Every generation is root-owned, 0444 and immutable
+ * (FS_IMMUTABLE_FL) where the medium supports it; the daemon lifts the flag only to rename or remove.
+ */
+public final class PoolStore {
+
+    public static final String STABLE_NAME = "pool.img";
+    private static final String IMAGE_SUFFIX = ".img";
+    private static final String TEMP_PREFIX = ".tmp-";
+    private static final Logger LOG = Logger.getLogger(PoolStore.class.getName());
+
+    private final Path dir;
+    private final Natives natives;
+    private final String pool;
+    private final PoolMedium medium;
+    private final long mediumSize;
+
+    public PoolStore(Path dir, Natives natives, String pool, PoolMedium medium, long mediumSize) {
+        this.dir = dir;
+        this.natives = natives;
+        this.pool = pool;
+        this.medium = medium;
+        this.mediumSize = mediumSize;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public PoolMedium medium() {
+        return medium;
+    }
+
+    public Path stableFile() {
+        return dir.resolve(STABLE_NAME);
+    }
+
+    public Path generationFile(String sha256) {
+        return dir.resolve(sha256 + IMAGE_SUFFIX);
+    }
+
+    /** Mounts the medium unless it already is (after a daemon restart), then checks its type with statfs. */
+    public void ensureMounted() throws PoolFailure {
+        try {
+            Files.createDirectories(dir);
+            if (!isMountPoint()) {
+                String options = "size=" + mediumSize + ",mode=0755" + (medium == PoolMedium.tmpfs ? ",uid=0,gid=0" : "");
+                natives.mount("libpool-" + pool, dir, medium.name(), options);
+                LOG.info(() -> "mounted " + medium + " (size " + mediumSize + ") at " + dir);
+            }
+            long type = natives.filesystemType(dir);
+            long expected = medium == PoolMedium.tmpfs ? Natives.TMPFS_MAGIC : Natives.HUGETLBFS_MAGIC;
+            if (type != expected) {
+                throw new PoolFailure(Reason.MediumMismatch, dir + " is a mount of filesystem type 0x"
+                        + Long.toHexString(type) + ", not " + medium + ": unmount it once no VM uses the pool, "
+                        + "or set spec.medium to match");
+            }
+        } catch (IOException e) {
+            throw new PoolFailure(medium == PoolMedium.hugetlbfs ? Reason.MediumFull : Reason.HostError,
+                    "cannot mount " + medium + " at " + dir + ": " + e.getMessage()
+                            + (medium == PoolMedium.hugetlbfs ? "; reserve huge pages (vm.nr_hugepages) on the node" : ""), e);
+        }
+    }
+
+    public boolean isMountPoint() throws IOException {
+        return Files.isDirectory(dir) && !Files.getAttribute(dir, "unix:dev").equals(Files.getAttribute(dir.getParent(), "unix:dev"));
+    }
+
+    /** Detaches the medium (tests and pool removal only: never while a VM may map the pool). */
+    public void unmount() throws IOException {
+        natives.umount(dir, true);
+    }
+
+    /** The content-addressed generation that pool.img is a link to, if any. */
+    public Optional<String> currentDigest() throws IOException {
+        Path stable = stableFile();
+        if (!Files.exists(stable, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        FileKey key = FileKey.of(stable);
+        for (Path gen : generations()) {
+            if (FileKey.of(gen).equals(key)) {
+                return Optional.of(digestOf(gen));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The content-addressed generation files (not pool.img, not temporary files). */
+    public List<Path> generations() throws IOException {
+        List<Path> gens = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + IMAGE_SUFFIX)) {
+            for (Path f : files) {
+                if (!f.getFileName().toString().equals(STABLE_NAME)) {
+                    gens.add(f);
+                }
+            }
+        }
+        return gens;
+    }
+
+    /** Leftovers of an interrupted publish. */
+    public List<Path> temporaryFiles() throws IOException {
+        List<Path> temps = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, TEMP_PREFIX + "*")) {
+            files.forEach(temps::add);
+        }
+        return temps;
+    }
+
+    public static String digestOf(Path generation) {
+        String name = generation.getFileName().toString();
+        return name.substring(0, name.length() - IMAGE_SUFFIX.length());
+    }
+
+    /** Copies a built image in, then switches pool.img to it atomically. Returns the generation file. */
+    public Path publish(BuiltImage image) throws PoolFailure, IOException {
+        Path temp = dir.resolve(TEMP_PREFIX + image.sha256());
+        Path generation = generationFile(image.sha256());
+        Path tempLink = dir.resolve(TEMP_PREFIX + STABLE_NAME);
+        try {
+            Files.deleteIfExists(temp);
+            Files.deleteIfExists(tempLink);
+            if (Files.getFileStore(dir).getUsableSpace() < image.dataBytes()) {
+                throw full(image, null);
+            }
+            copyIn(image, temp);
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("r--r--r--"));
+            unprotect(generation);
+            Files.move(temp, generation, StandardCopyOption.ATOMIC_MOVE); // replaces a corrupted one of the same digest
+            Files.createLink(tempLink, generation);
+            Optional<String> previous = currentDigest();
+            unprotect(stableFile());
+            Files.move(tempLink, stableFile(), StandardCopyOption.ATOMIC_MOVE);
+            protect(generation);
+            if (previous.isPresent() && !previous.get().equals(image.sha256())) {
+                protect(generationFile(previous.get()));
+            }
+            return generation;
+        } catch (IOException e) {
+            Files.deleteIfExists(temp);
+            Files.deleteIfExists(tempLink);
+            if (String.valueOf(e.getMessage()).contains("No space left")) {
+                throw full(image, e);
+            }
+            throw e;
+        }
+    }
+
+    private PoolFailure full(BuiltImage image, IOException cause) {
+        return new PoolFailure(Reason.MediumFull, "the pool's " + medium + " at " + dir + " (limit " + mediumSize
+                + " bytes) has no room for a new " + image.dataBytes() + "-byte generation: older generations are "
+                + "still mapped by running VMs; restart those VMs to release them, or raise spec.maxSize", cause);
+    }
+
+    /** tmpfs: copy only the data and leave the padding a hole; hugetlbfs refuses write(2), so map and copy. */
+    private void copyIn(BuiltImage image, Path temp) throws IOException {
+        if (medium == PoolMedium.hugetlbfs) {
+            natives.copyViaMmap(image.file(), image.dataBytes(), temp, image.sizeBytes());
+            return;
+        }
+        try (InputStream in = Files.newInputStream(image.file());
+             RandomAccessFile out = new RandomAccessFile(temp.toFile(), "rw")) {
+            byte[] buf = new byte[1 << 20];
+            long left = image.dataBytes();
+            for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; left -= n) {
+                out.write(buf, 0, n);
+            }
+            out.setLength(image.sizeBytes()); // extends with a hole
+            out.getFD().sync();
+        }
+    }
+
+    /** Sets the immutable flag; a medium without file attributes (hugetlbfs) keeps 0444 and readonly=on only. */
+    public void protect(Path file) throws IOException {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            natives.setImmutable(file, true);
+        } catch (UnsupportedOperationException e) {
+            LOG.fine(e::getMessage);
+        }
+    }
+
+    private void unprotect(Path file) throws IOException {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            natives.setImmutable(file, false);
+        } catch (UnsupportedOperationException e) {
+            LOG.fine(e::getMessage);
+        }
+    }
+
+    /** Removes a generation or temporary file; the caller has checked that nothing maps it. */
+    public void remove(Path file) throws IOException {
+        unprotect(file);
+        Files.deleteIfExists(file);
+    }
+}
