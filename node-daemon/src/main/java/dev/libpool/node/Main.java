@@ -1,5 +1,6 @@
 package dev.libpool.node;
 
+import dev.libpool.api.v1alpha1.NodeKsmState;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.ksm.KsmController;
 import dev.libpool.node.ksm.KsmPaths;
@@ -20,6 +21,8 @@ import java.util.concurrent.CountDownLatch;
  *   pool build FILE                      standalone: build and publish the pool of a SharedLibraryPool YAML
  *   pool status FILE                     standalone: what is published, who maps it, what it saves
  *   bench-pool [--source DIR] [--runs N] selection and image build figures for a library directory
+ *   ksm restore                          put back the KSM knobs saved before libpool first changed them
+ *                                        (the uninstall step; the saved copy survives daemon crashes)
  * common options: --state-dir DIR (default /var/lib/libpool), --host-root DIR (default /)
  * </pre>
  */
@@ -38,6 +41,7 @@ public final class Main {
             case "bench-pool" -> new BenchPool(Path.of(opts.value("--source", BenchPool.DEFAULT_SOURCE)),
                     Integer.parseInt(opts.value("--runs", "3"))).run();
             case "run" -> runDaemon(opts);
+            case "ksm" -> cmd.size() == 2 && cmd.get(1).equals("restore") ? restoreKsm(opts) : usage();
             default -> usage();
         };
         System.exit(exit);
@@ -64,11 +68,18 @@ public final class Main {
         return 0;
     }
 
+    private static int restoreKsm(Options opts) {
+        NodeKsmState state = new KsmController(KsmPaths.defaults(opts.paths().state())).restoreOriginals();
+        System.out.println("KSM: " + state.getReason() + " - " + state.getMessage());
+        return "Failed".equals(state.getState()) ? 1 : 0;
+    }
+
     private static int usage() {
         System.err.println("""
                 usage: Main run [--metrics-port 9464]
                        Main pool build|status FILE
                        Main bench-pool [--source DIR] [--runs N]
+                       Main ksm restore
                 options: --state-dir DIR (default /var/lib/libpool), --host-root DIR (default /)""");
         return 2;
     }
