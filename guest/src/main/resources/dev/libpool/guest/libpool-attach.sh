@@ -1,0 +1,234 @@
+#!/bin/sh
+# libpool attach: serve the guest's shared libraries from the pool (POSIX sh; busybox ash or bash).
+#
+# Shipped inside every pool image as /.libpool/attach.sh and run by the bootstrap once the image is
+# mounted read-only with dax=always:
+#
+#   attach.sh [MOUNT_DIR]        (default: the directory this script's .libpool/ lives in)
+#
+# For every /.libpool/manifest.tsv entry ("<sha256>\t<size>\t/<path>") whose guest file is a regular
+# file with the same size and sha256, the pool file is bind-mounted read-only over it; processes
+# started afterwards map those pages straight from the host's single copy. Anything different is
+# left alone and counted by reason. Running it again only adds what is not attached yet.
+#
+# Fail safe: not mounted, DAX off, or a missing/corrupt manifest => nothing is mounted, the guest
+# keeps its own files, and the report says why.
+#
+# Exit status: 0 = DAX verified and the manifest processed (even if nothing matched);
+#              1 = refused, nothing mounted (reason in the report); 2 = usage error.
+# Output: $LIBPOOL_RUN_DIR/report.json (also <pool>.report.json), one summary line on stdout and on
+# the console; <pool>.mounts lists the bind mounts made (read by detach.sh).
+#
+# Environment (tests point these at a temporary tree):
+#   LIBPOOL_ROOT     prefix of the guest root whose files are replaced (default: empty = /)
+#   LIBPOOL_RUN_DIR  where reports and mount records go (default: $LIBPOOL_ROOT/run/libpool)
+#   LIBPOOL_MOUNTS   mount table used to verify DAX (default: /proc/mounts)
+#   LIBPOOL_CONSOLE  where the summary line goes besides stdout (default: /dev/kmsg, else
+#                    /dev/console, when writable)
+
+set -u
+
+ROOT=${LIBPOOL_ROOT:-}
+RUN_DIR=${LIBPOOL_RUN_DIR:-$ROOT/run/libpool}
+MOUNTS=${LIBPOOL_MOUNTS:-/proc/mounts}
+TAB=$(printf '\t')
+EXAMPLES_PER_REASON=5
+
+if [ $# -gt 1 ]; then
+    echo "usage: $0 [MOUNT_DIR]" >&2
+    exit 2
+fi
+if [ $# -eq 1 ]; then
+    MNT=$1
+else
+    MNT=$(cd "$(dirname "$0")/.." && pwd) || exit 2
+fi
+MNT=${MNT%/}
+META=$MNT/.libpool
+
+json_string() {
+    # A JSON string literal of $1 (escapes backslash, quote and control characters).
+    printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/	/\\t/g' | tr -d '\000-\037')"
+}
+
+pool_name() {
+    name=$(sed -n 's/.*"pool"[[:space:]]*:[[:space:]]*"\([a-z0-9-]*\)".*/\1/p' "$META/manifest.json" 2>/dev/null | head -n 1)
+    [ -n "$name" ] || name=$(basename "$MNT")
+    printf '%s' "$name"
+}
+
+console() {
+    echo "$1"
+    target=${LIBPOOL_CONSOLE:-}
+    if [ -z "$target" ]; then
+        if [ -w /dev/kmsg ]; then target=/dev/kmsg; elif [ -w /dev/console ]; then target=/dev/console; fi
+    fi
+    [ -n "$target" ] && [ "$target" != /dev/stdout ] && { echo "$1" >"$target"; } 2>/dev/null
+    return 0
+}
+
+# --- counters per skip reason (plain variables: POSIX sh has no arrays) -----------------------
+# The loop below runs once per library, often under emulation: it avoids starting processes where
+# the shell itself can do the work.
+REASONS="missing not-regular size sha256 already-attached mountpoint pool-mismatch mount-failed"
+NL='
+'
+
+var_of() { # reason -> variable-name suffix ("not-regular" -> "not_regular"), without a subprocess
+    v=
+    rest=$1
+    while [ -n "$rest" ]; do
+        case "$rest" in
+            -*) v="${v}_" ;;
+            *) v="$v${rest%"${rest#?}"}" ;;
+        esac
+        rest=${rest#?}
+    done
+}
+
+for r in $REASONS; do
+    var_of "$r"
+    eval "count_$v=0; examples_$v="
+done
+
+skip() { # reason path
+    var_of "$1"
+    eval "n=\$count_$v"
+    n=$((n + 1))
+    eval "count_$v=$n"
+    if [ "$n" -le "$EXAMPLES_PER_REASON" ]; then
+        eval "examples_$v=\"\${examples_$v}\${examples_$v:+,}\$(json_string \"\$2\")\""
+    fi
+}
+
+write_report() { # status reason
+    mkdir -p "$RUN_DIR" || return 0
+    tmp=$RUN_DIR/.report.$$
+    {
+        printf '{\n  "pool": %s,\n  "mount": %s,\n  "status": %s,\n  "reason": %s,\n' \
+            "$(json_string "$POOL")" "$(json_string "$MNT")" "$(json_string "$1")" "$(json_string "$2")"
+        printf '  "dax": %s,\n  "manifestEntries": %s,\n' "$DAX" "$ENTRIES"
+        printf '  "substituted": {"files": %s, "bytes": %s},\n' "$SUB_FILES" "$SUB_BYTES"
+        printf '  "attached": {"files": %s, "bytes": %s},\n' "$ATT_FILES" "$ATT_BYTES"
+        printf '  "skipped": {'
+        sep=
+        for r in $REASONS; do
+            var_of "$r"
+            eval "n=\$count_$v; ex=\$examples_$v"
+            printf '%s\n    "%s": {"count": %s, "examples": [%s]}' "$sep" "$r" "$n" "$ex"
+            sep=,
+        done
+        printf '\n  }\n}\n'
+    } >"$tmp" && cp "$tmp" "$RUN_DIR/$POOL.report.json" && mv "$tmp" "$RUN_DIR/report.json"
+}
+
+POOL=$(pool_name)
+DAX=false
+ENTRIES=0
+SUB_FILES=0
+SUB_BYTES=0
+ATT_FILES=0
+ATT_BYTES=0
+
+refuse() { # reason
+    write_report refused "$1"
+    console "libpool: pool $POOL not attached: $1; the guest keeps its own libraries"
+    exit 1
+}
+
+# --- 1. the pool must be mounted here, read-only, with DAX really on ---------------------------
+mount_options=$(awk -v m="$MNT" '$2 == m { o = $4 } END { print o }' "$MOUNTS" 2>/dev/null)
+[ -n "$mount_options" ] || refuse "$MNT is not a mount point"
+case ",$mount_options," in
+    *,dax=always,*) DAX=true ;;
+    *) # erofs drops dax=always from its options when the device cannot do DAX; dmesg says so too
+        device=$(awk -v m="$MNT" '$2 == m { d = $1 } END { print d }' "$MOUNTS")
+        if dmesg 2>/dev/null | grep -q "erofs.*(device ${device#/dev/}).*DAX enabled"; then DAX=true; fi ;;
+esac
+[ "$DAX" = true ] || refuse "DAX is not active on $MNT (mount options: $mount_options)"
+case ",$mount_options," in
+    *,ro,*) ;;
+    *) refuse "$MNT is not mounted read-only" ;;
+esac
+
+# --- 2. the manifest must be complete and well-formed before anything is mounted ---------------
+MANIFEST=$META/manifest.tsv
+[ -r "$MANIFEST" ] || refuse "manifest $MANIFEST is missing"
+bad=$(awk -F '\t' '
+    NF != 3 || length($1) != 64 || $1 !~ /^[0-9a-f]+$/ || $2 !~ /^[0-9]+$/ ||
+    $3 !~ /^\// || $3 ~ /(^|\/)\.\.?(\/|$)/ { print NR; exit }
+    END { if (NR == 0) print "empty" }' "$MANIFEST")
+[ -z "$bad" ] || refuse "manifest $MANIFEST is corrupt (line $bad)"
+
+# --- 3. substitute what matches ------------------------------------------------------------------
+mkdir -p "$RUN_DIR" || refuse "cannot create $RUN_DIR"
+RECORD=$RUN_DIR/$POOL.mounts
+touch "$RECORD"
+# Newline-framed lists, searched with case patterns instead of one grep per library.
+MOUNTED="$NL$(awk '{ print $5 }' /proc/self/mountinfo)$NL"
+RECORDED="$NL$(cat "$RECORD")$NL"
+LAST_DIR=
+LAST_CANONICAL=
+
+file_size() {
+    stat -c %s "$1" 2>/dev/null || wc -c <"$1"
+}
+
+while IFS=$TAB read -r sha size path <&3; do
+    ENTRIES=$((ENTRIES + 1))
+    guest=$ROOT$path
+    if [ -L "$guest" ]; then skip not-regular "$path"; continue; fi
+    if [ ! -e "$guest" ]; then skip missing "$path"; continue; fi
+    if [ ! -f "$guest" ]; then skip not-regular "$path"; continue; fi
+    # Canonical target: /lib -> usr/lib style links would otherwise hide an existing mount.
+    # Consecutive entries mostly share a directory, resolved once (the file itself is no link).
+    dir=${guest%/*}
+    if [ "$dir" != "$LAST_DIR" ]; then
+        LAST_DIR=$dir
+        LAST_CANONICAL=$(cd "$dir" && pwd -P)
+    fi
+    target=$LAST_CANONICAL/${guest##*/}
+    case "$MOUNTED" in *"$NL$target$NL"*) mounted=true ;; *) mounted=false ;; esac
+    if [ "$mounted" = true ]; then
+        case "$RECORDED" in *"$NL$target$NL"*) ours=true ;; *) ours=false ;; esac
+        if [ "$ours" = true ]; then
+            skip already-attached "$path"
+            ATT_FILES=$((ATT_FILES + 1)); ATT_BYTES=$((ATT_BYTES + size))
+        else
+            skip mountpoint "$path"
+        fi
+        continue
+    fi
+    if [ "$(file_size "$guest")" != "$size" ]; then skip size "$path"; continue; fi
+    # O_DIRECT: hashing must not fill the page cache with the very copies the pool replaces (guest
+    # RAM, once touched, stays allocated on the host). A mismatch is re-checked with a plain read,
+    # for filesystems without O_DIRECT.
+    actual=$(dd if="$guest" bs=1M iflag=direct 2>/dev/null | sha256sum 2>/dev/null)
+    [ "${actual%% *}" = "$sha" ] || actual=$(sha256sum <"$guest" 2>/dev/null)
+    if [ "${actual%% *}" != "$sha" ]; then skip sha256 "$path"; continue; fi
+    # The pool side is read-only and hashed by the node daemon; a size check catches a torn image.
+    pool_file=$MNT$path
+    if [ -L "$pool_file" ] || [ ! -f "$pool_file" ] || [ "$(file_size "$pool_file")" != "$size" ]; then
+        skip pool-mismatch "$path"; continue
+    fi
+    if ! mount --bind "$pool_file" "$target" </dev/null; then skip mount-failed "$path"; continue; fi
+    if ! mount -o remount,bind,ro "$target" </dev/null; then
+        umount "$target" 2>/dev/null
+        skip mount-failed "$path"; continue
+    fi
+    echo "$target" >>"$RECORD"
+    RECORDED="$RECORDED$target$NL"
+    MOUNTED="$MOUNTED$target$NL"
+    SUB_FILES=$((SUB_FILES + 1)); SUB_BYTES=$((SUB_BYTES + size))
+    ATT_FILES=$((ATT_FILES + 1)); ATT_BYTES=$((ATT_BYTES + size))
+done 3<"$MANIFEST"
+
+write_report attached ""
+skipped=
+for r in $REASONS; do
+    var_of "$r"
+    eval "n=\$count_$v"
+    [ "$n" -gt 0 ] && skipped="$skipped${skipped:+, }$r $n"
+done
+console "libpool: pool $POOL attached (dax): $ATT_FILES files, $((ATT_BYTES / 1048576)) MiB from the pool ($SUB_FILES new), skipped: ${skipped:-none}"
+exit 0

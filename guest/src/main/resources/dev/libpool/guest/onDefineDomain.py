@@ -1,0 +1,452 @@
+#!/usr/bin/env python3
+"""libpool onDefineDomain hook for KubeVirt's sidecar-shim (Python 3.9 standard library only).
+
+Called as ``onDefineDomain --vmi <json> --domain <xml>``; prints the new domain XML on stdout.
+
+For every disk whose alias is ``ua-libpool-<pool>`` (a KubeVirt hostDisk pointing at the pool file)
+it removes the <disk> and attaches the same file as a READ-ONLY virtio-pmem device through
+<qemu:commandline> (libvirt 9.0 cannot do it natively: its <memory model='virtio-pmem'> fails at
+start and drops <readonly/>). virtio-pmem needs device memory, so the domain gets <maxMemory slots>
+and, when it has none, one NUMA cell covering every vCPU and all guest RAM (libvirt refuses
+maxMemory without NUMA). Guest RAM is never changed.
+
+A domain without pool disks is printed byte for byte unchanged, so a second run is a no-op.
+Anything the hook cannot handle exits non-zero with a message on stderr and nothing on stdout:
+KubeVirt then refuses to start the VM instead of starting it half-configured.
+
+minidom (not ElementTree) is used on purpose: it keeps every namespace declaration and prefix
+where the input had them (KubeVirt's <kubevirt xmlns="http://kubevirt.io"> metadata and the
+qemu: prefix), which ElementTree would rename or hoist to the root.
+"""
+import argparse
+import json
+import os
+import re
+import stat
+import sys
+from xml.dom import minidom
+from xml.parsers.expat import ExpatError
+
+QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
+ALIAS_PREFIX = "ua-libpool-"
+SIZE_ANNOTATION_PREFIX = "libpool.dev/size-"
+# A DNS label that still fits "libpool-" + name into KubeVirt's 63-character volume name.
+POOL_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,53}[a-z0-9])?$")
+KIB = 1024
+MIB = 1024 * KIB
+GIB = 1024 * MIB
+# erofs DAX needs the whole device 2 MiB aligned (the node daemon pads the pool file to that).
+DEVICE_ALIGN = 2 * MIB
+# maxMemory is rounded up to whole GiB: QEMU places each device memory region at an aligned
+# address, a round figure leaves room for that alignment.
+MAXMEM_ALIGN = GIB
+# PCI slots for the pool devices, far above the ones libvirt assigns from 1 upwards.
+FIRST_POOL_SLOT = 0x10
+
+# libvirt's scaled integers (docs: formatdomain "memory"); default unit is KiB.
+UNITS = {
+    "b": 1, "bytes": 1,
+    "kb": 1000, "k": KIB, "kib": KIB,
+    "mb": 1000 ** 2, "m": MIB, "mib": MIB,
+    "gb": 1000 ** 3, "g": GIB, "gib": GIB,
+    "tb": 1000 ** 4, "t": 1024 ** 4, "tib": 1024 ** 4,
+}
+
+
+class HookError(Exception):
+    """A domain the hook refuses to transform; the message says what and how to fix it."""
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="onDefineDomain")
+    parser.add_argument("--vmi", required=True, help="the VirtualMachineInstance as JSON")
+    parser.add_argument("--domain", required=True, help="the libvirt domain XML")
+    args = parser.parse_args(argv)
+    try:
+        output = transform(args.domain, args.vmi)
+    except HookError as error:
+        sys.stderr.write("libpool onDefineDomain: %s\n" % error)
+        return 1
+    sys.stdout.write(output)
+    return 0
+
+
+def transform(domain_xml, vmi_json):
+    """Returns the domain XML with every pool disk turned into a read-only virtio-pmem device."""
+    try:
+        document = minidom.parseString(domain_xml)
+    except ExpatError as error:
+        raise HookError("the domain XML does not parse (%s)" % error)
+    domain = document.documentElement
+    if domain.namespaceURI is not None or domain.localName != "domain":
+        raise HookError("the root element is <%s>, expected <domain>" % domain.tagName)
+    pool_disks = find_pool_disks(domain)
+    if not pool_disks:
+        return domain_xml
+    vmi = VmiAnnotations(vmi_json)
+    pools = []
+    for pool, disk in pool_disks:
+        path = disk_source_file(pool, disk)
+        pools.append((pool, path, pool_size(pool, path, vmi)))
+        remove_node(disk)
+    commandline = QemuCommandline(document)
+    added = [p for p in pools if commandline.replace_pool_device(*p)]
+    ram = guest_ram_bytes(domain)
+    ensure_numa(document, domain, ram)
+    ensure_max_memory(document, domain, ram, commandline.libpool_device_sizes(), added)
+    return "".join(node.toxml() for node in document.childNodes) + "\n"
+
+
+def find_pool_disks(domain):
+    found = []
+    seen = set()
+    for devices in child_elements(domain, "devices"):
+        for disk in child_elements(devices, "disk"):
+            alias = first_child(disk, "alias")
+            name = alias.getAttribute("name") if alias is not None else ""
+            if not name.startswith(ALIAS_PREFIX):
+                continue
+            pool = name[len(ALIAS_PREFIX):]
+            if not POOL_NAME.match(pool):
+                raise HookError("disk alias %r: pool name %r is not a DNS label of at most 55 "
+                                "characters; rename the SharedLibraryPool" % (name, pool))
+            if pool in seen:
+                raise HookError("pool %r is attached by two disks; keep one volume libpool-%s"
+                                % (pool, pool))
+            seen.add(pool)
+            found.append((pool, disk))
+    return found
+
+
+def disk_source_file(pool, disk):
+    source = first_child(disk, "source")
+    path = source.getAttribute("file") if source is not None else ""
+    if disk.getAttribute("type") != "file" or disk.getAttribute("device") not in ("", "disk") \
+            or not path:
+        raise HookError("disk ua-libpool-%s must be a file disk with <source file=...> (a KubeVirt "
+                        "hostDisk of type Disk); got type=%r device=%r"
+                        % (pool, disk.getAttribute("type"), disk.getAttribute("device")))
+    return path
+
+
+class VmiAnnotations:
+    """The VMI's annotations, parsed only when a size is not readable from the pool file."""
+
+    def __init__(self, vmi_json):
+        self._json = vmi_json
+        self._annotations = None
+
+    def get(self, key):
+        if self._annotations is None:
+            try:
+                vmi = json.loads(self._json)
+            except ValueError as error:
+                raise HookError("--vmi is not valid JSON (%s)" % error)
+            metadata = vmi.get("metadata") if isinstance(vmi, dict) else None
+            annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+            self._annotations = annotations if isinstance(annotations, dict) else {}
+        return self._annotations.get(key)
+
+
+def pool_size(pool, path, vmi):
+    """The device size: the pool file's size when this container sees it, else the annotation."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        info = None
+    if info is not None:
+        if not stat.S_ISREG(info.st_mode):
+            raise HookError("pool %r: %s is not a regular file" % (pool, path))
+        return checked_size(pool, info.st_size, "the size of " + path)
+    key = SIZE_ANNOTATION_PREFIX + pool
+    value = vmi.get(key)
+    if value is None:
+        raise HookError("pool %r: %s is not visible here and the VMI has no annotation %s "
+                        "(decimal bytes); the operator sets it, check the VM template"
+                        % (pool, path, key))
+    if not isinstance(value, str) or not re.match(r"^[0-9]+$", value):
+        raise HookError("pool %r: annotation %s=%r must be a decimal number of bytes"
+                        % (pool, key, value))
+    return checked_size(pool, int(value), "annotation " + key)
+
+
+def checked_size(pool, size, origin):
+    if size <= 0 or size % DEVICE_ALIGN:
+        raise HookError("pool %r: %s is %d bytes, expected a positive multiple of 2 MiB (the node "
+                        "daemon pads pool images to 2 MiB)" % (pool, origin, size))
+    return size
+
+
+class QemuCommandline:
+    """The domain's <qemu:commandline>, created on demand with the prefix the document binds."""
+
+    def __init__(self, document):
+        self._document = document
+        self._domain = document.documentElement
+        existing = [n for n in element_children(self._domain)
+                    if n.namespaceURI == QEMU_NS and n.localName == "commandline"]
+        self._element = existing[0] if existing else None
+        self._prefix = self._element.prefix if self._element is not None else self._bind_prefix()
+
+    def _bind_prefix(self):
+        for name, value in self._domain.attributes.items():
+            if name.startswith("xmlns:") and value == QEMU_NS:
+                return name[len("xmlns:"):]
+        bound = self._domain.getAttribute("xmlns:qemu")
+        if bound:
+            raise HookError("prefix qemu is bound to %r, expected %s" % (bound, QEMU_NS))
+        self._domain.setAttribute("xmlns:qemu", QEMU_NS)
+        return "qemu"
+
+    def _qname(self, local):
+        return "%s:%s" % (self._prefix, local) if self._prefix else local
+
+    def _args(self):
+        if self._element is None:
+            return []
+        return [n for n in element_children(self._element)
+                if n.namespaceURI == QEMU_NS and n.localName == "arg"]
+
+    def replace_pool_device(self, pool, path, size):
+        """Adds (or refreshes) the pool's backend and device; True when it was not there."""
+        memdev, device = "libpool-%s-mem" % pool, "libpool-%s-pmem" % pool
+        stale = self._remove_pairs(lambda opts: opts.get("id") in (memdev, device))
+        if self._element is None:
+            self._element = self._document.createElementNS(QEMU_NS, self._qname("commandline"))
+            append_indented(self._domain, self._element)
+        # Same options as the domain that booted with DAX (fixtures/libvirt); commas in a QEMU
+        # option value are escaped by doubling them.
+        backend = "memory-backend-file,id=%s,share=on,readonly=on,mem-path=%s,size=%d" % (
+            memdev, path.replace(",", ",,"), size)
+        # An explicit slot: QEMU creates this keyval -device before libvirt's JSON ones, so without an
+        # address it takes slot 1, which libvirt gave its own pcie-root-port, and QEMU refuses to start.
+        bus = "pcie.0" if "q35" in machine_type(self._domain) else "pci.0"
+        pmem = "virtio-pmem-pci,memdev=%s,id=%s,bus=%s,addr=%#x" % (memdev, device, bus, self._free_slot())
+        for value in ("-object", backend, "-device", pmem):
+            arg = self._document.createElementNS(QEMU_NS, self._qname("arg"))
+            arg.setAttribute("value", value)
+            append_indented(self._element, arg)
+        return not stale
+
+    def _free_slot(self):
+        """The first slot from FIRST_POOL_SLOT that no -device on the command line has taken."""
+        used = set()
+        for arg in self._args():
+            addr = qemu_options(arg.getAttribute("value")).get("addr", "")
+            if re.match(r"^0x[0-9a-fA-F]+$", addr):
+                used.add(int(addr, 16))
+        slot = FIRST_POOL_SLOT
+        while slot in used:
+            slot += 1
+        return slot
+
+    def _remove_pairs(self, matches):
+        args = self._args()
+        removed = False
+        for flag, value in zip(args, args[1:]):
+            if flag.getAttribute("value") in ("-object", "-device") \
+                    and matches(qemu_options(value.getAttribute("value"))):
+                remove_node(flag)
+                remove_node(value)
+                removed = True
+        return removed
+
+    def libpool_device_sizes(self):
+        """Sizes of all libpool backends on the command line (pools of this and earlier runs)."""
+        sizes = []
+        for arg in self._args():
+            value = arg.getAttribute("value")
+            opts = qemu_options(value)
+            if value.startswith("memory-backend-file,") and opts.get("id", "").startswith(
+                    "libpool-") and opts.get("size", "").isdigit():
+                sizes.append(int(opts["size"]))
+        return sizes
+
+
+def machine_type(domain):
+    os_element = first_child(domain, "os")
+    type_element = first_child(os_element, "type") if os_element is not None else None
+    return type_element.getAttribute("machine") if type_element is not None else ""
+
+
+def qemu_options(value):
+    """key=value options of a QEMU option string (",," is an escaped comma)."""
+    options = {}
+    for part in value.replace(",,", "\0").split(","):
+        key, sep, val = part.partition("=")
+        if sep:
+            options[key] = val.replace("\0", ",")
+    return options
+
+
+def guest_ram_bytes(domain):
+    cells = numa_cells(domain)
+    if cells:
+        # With NUMA cells libvirt takes the guest RAM from them, whatever <memory> says.
+        return sum(scaled(cell, cell.getAttribute("memory"), "NUMA cell memory") for cell in cells)
+    memory = first_child(domain, "memory")
+    if memory is None:
+        raise HookError("the domain has neither <memory> nor NUMA cells; cannot size the device "
+                        "memory for virtio-pmem")
+    return scaled(memory, text_of(memory), "<memory>")
+
+
+def numa_cells(domain):
+    cpu = first_child(domain, "cpu")
+    numa = first_child(cpu, "numa") if cpu is not None else None
+    return child_elements(numa, "cell") if numa is not None else []
+
+
+def ensure_numa(document, domain, ram):
+    """One NUMA cell with every vCPU and all RAM, unless the domain already has cells."""
+    if numa_cells(domain):
+        return
+    if ram % KIB:
+        raise HookError("guest memory %d bytes is not a whole number of KiB" % ram)
+    vcpu = first_child(domain, "vcpu")
+    try:
+        vcpus = int(text_of(vcpu)) if vcpu is not None else 1
+    except ValueError:
+        raise HookError("<vcpu> %r is not a number" % text_of(vcpu))
+    if vcpus < 1:
+        raise HookError("<vcpu> must be at least 1")
+    cpu = first_child(domain, "cpu")
+    if cpu is None:
+        cpu = document.createElement("cpu")
+        append_indented(domain, cpu)
+    numa = first_child(cpu, "numa")
+    if numa is None:
+        numa = document.createElement("numa")
+        append_indented(cpu, numa)
+    cell = document.createElement("cell")
+    cell.setAttribute("id", "0")
+    cell.setAttribute("cpus", "0" if vcpus == 1 else "0-%d" % (vcpus - 1))
+    cell.setAttribute("memory", str(ram // KIB))
+    cell.setAttribute("unit", "KiB")
+    append_indented(numa, cell)
+
+
+def ensure_max_memory(document, domain, ram, libpool_sizes, added):
+    """<maxMemory> large enough for RAM, memory devices and every pool; slots counted."""
+    devices_memory, memory_devices = 0, 0
+    for devices in child_elements(domain, "devices"):
+        for device in child_elements(devices, "memory"):
+            memory_devices += 1
+            target = first_child(device, "target")
+            size = first_child(target, "size") if target is not None else None
+            if size is not None:
+                devices_memory += scaled(size, text_of(size), "memory device size")
+    needed = round_up(ram + devices_memory + sum(libpool_sizes), MAXMEM_ALIGN)
+    added_bytes = sum(size for _, _, size in added)
+    max_memory = first_child(domain, "maxMemory")
+    if max_memory is None:
+        max_memory = document.createElement("maxMemory")
+        memory = first_child(domain, "memory")
+        insert_indented(domain, max_memory, before=memory)
+        current, slots = 0, 0
+    else:
+        current = scaled(max_memory, text_of(max_memory), "<maxMemory>")
+        try:
+            slots = int(max_memory.getAttribute("slots") or "0")
+        except ValueError:
+            raise HookError("<maxMemory slots=%r> is not a number" % max_memory.getAttribute("slots"))
+    # Keep whatever headroom the domain already reserved (memory hotplug) and add the pools.
+    total = max(current + added_bytes, needed)
+    max_memory.setAttribute("slots", str(max(slots + len(added), memory_devices + len(libpool_sizes))))
+    max_memory.setAttribute("unit", "KiB")
+    set_text(document, max_memory, str(round_up(total, KIB) // KIB))
+
+
+def scaled(element, text, what):
+    unit = element.getAttribute("unit") or "KiB"
+    factor = UNITS.get(unit.lower())
+    if factor is None:
+        raise HookError("%s has unknown unit %r" % (what, unit))
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise HookError("%s %r is not a number" % (what, text))
+    return value * factor
+
+
+def round_up(value, alignment):
+    return -(-value // alignment) * alignment
+
+
+# --- small DOM helpers ----------------------------------------------------------------------
+
+def element_children(parent):
+    return [n for n in parent.childNodes if n.nodeType == n.ELEMENT_NODE]
+
+
+def child_elements(parent, local_name):
+    """Children in no namespace (libvirt's own elements) with that name."""
+    return [n for n in element_children(parent)
+            if n.namespaceURI is None and n.localName == local_name]
+
+
+def first_child(parent, local_name):
+    found = child_elements(parent, local_name)
+    return found[0] if found else None
+
+
+def text_of(element):
+    return "".join(n.data for n in element.childNodes if n.nodeType == n.TEXT_NODE)
+
+
+def set_text(document, element, text):
+    for node in list(element.childNodes):
+        element.removeChild(node)
+    element.appendChild(document.createTextNode(text))
+
+
+def remove_node(node):
+    """Removes an element together with the indentation in front of it."""
+    parent = node.parentNode
+    previous = node.previousSibling
+    if previous is not None and previous.nodeType == previous.TEXT_NODE \
+            and not previous.data.strip():
+        parent.removeChild(previous)
+    parent.removeChild(node)
+
+
+def indentation(parent):
+    """(indent of children, indent of the closing tag) as the parent's existing layout has it."""
+    texts = [n.data for n in parent.childNodes if n.nodeType == n.TEXT_NODE and not n.data.strip()]
+    if texts and "\n" in texts[0]:
+        child = "\n" + texts[0].rsplit("\n", 1)[1]
+        closing = "\n" + texts[-1].rsplit("\n", 1)[1] if "\n" in texts[-1] else child
+        return child, closing
+    depth = 0
+    node = parent
+    while node.parentNode is not None and node.parentNode.nodeType == node.ELEMENT_NODE:
+        depth += 1
+        node = node.parentNode
+    return "\n" + "  " * (depth + 1), "\n" + "  " * depth
+
+
+def insert_indented(parent, child, before=None):
+    if before is None:
+        append_indented(parent, child)
+        return
+    indent, _ = indentation(parent)
+    document = parent.ownerDocument
+    parent.insertBefore(child, before)
+    parent.insertBefore(document.createTextNode(indent), before)
+
+
+def append_indented(parent, child):
+    indent, closing = indentation(parent)
+    document = parent.ownerDocument
+    last = parent.lastChild
+    if last is not None and last.nodeType == last.TEXT_NODE and not last.data.strip():
+        parent.insertBefore(document.createTextNode(indent), last)
+        parent.insertBefore(child, last)
+    else:
+        parent.appendChild(document.createTextNode(indent))
+        parent.appendChild(child)
+        parent.appendChild(document.createTextNode(closing))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
