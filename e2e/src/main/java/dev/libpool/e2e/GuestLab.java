@@ -1,0 +1,237 @@
+package dev.libpool.e2e;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Boots real test guests on this host and measures what they cost it: the reusable harness of the e2e
+ * test, {@code ./libpool demo} and {@code ./libpool bench guests}.
+ *
+ * <pre>{@code
+ * try (GuestLab lab = GuestLab.open(LabOptions.withPool(workDir), Progress.toStdout())) {
+ *     Guest a = lab.boot(GuestSpec.withPool("pool-1"));
+ *     a.awaitReady(lab.progress(), Duration.ofMinutes(3));
+ *     HostMemory memory = lab.measure(List.of(a));
+ * }
+ * }</pre>
+ *
+ * <p>Opening builds (or takes from the cache) the guest kernel, initramfs and root disk, builds and
+ * publishes the pool with the node daemon code on a real tmpfs, and starts a private libvirtd. Pool
+ * guests get their domain through the real KubeVirt hook. Closing destroys every guest, stops libvirt
+ * and unmounts the pool, also when the JVM is interrupted (shutdown hook).
+ */
+public final class GuestLab implements AutoCloseable {
+    private final LabOptions options;
+    private final Progress progress;
+    private final List<Guest> guests = new ArrayList<>();
+    private final Thread shutdownHook = new Thread(this::closeQuietly, "libpool-e2e-cleanup");
+    private GuestKernel kernel;
+    private Path initramfs;
+    private GuestRoot root;
+    private PoolHost pool;
+    private LibvirtDaemon libvirt;
+    private KubeVirtHook hook;
+    private boolean closed;
+
+    private GuestLab(LabOptions options, Progress progress) {
+        this.options = options;
+        this.progress = progress;
+    }
+
+    /** Why guests cannot run on this host (empty when they can): not root, or a tool is missing. */
+    public static Optional<String> missingPrerequisites() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return Optional.of("not root (needs mounts, a private libvirtd and QEMU)");
+        }
+        for (String tool : List.of("qemu-system-x86_64", "qemu-img", "libvirtd", "virtlogd", "virsh", "mkfs.erofs",
+                "mke2fs", "debugfs", "cpio", "depmod", "unshare", "apt-get", "dpkg-deb")) {
+            if (!Command.exec(Duration.ofSeconds(10), "/bin/sh", "-c", "command -v " + tool).ok()) {
+                return Optional.of(tool + " is not installed (run ./libpool test, which installs the packages)");
+            }
+        }
+        for (String file : List.of("/usr/bin/python3", "/bin/busybox")) {
+            if (!Files.isExecutable(Path.of(file))) {
+                return Optional.of(file + " is missing (Debian packages python3, busybox-static)");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Builds or reuses the guest artifacts, publishes the pool and starts libvirt; see the class comment. */
+    public static GuestLab open(LabOptions options, Progress progress) {
+        GuestLab lab = new GuestLab(options, progress);
+        Runtime.getRuntime().addShutdownHook(lab.shutdownHook);
+        try {
+            lab.prepare();
+            return lab;
+        } catch (RuntimeException e) {
+            lab.close();
+            throw e;
+        }
+    }
+
+    private void prepare() {
+        try {
+            Files.createDirectories(options.cacheDir());
+            for (String dir : List.of("disks", "console", "domains")) {
+                Files.createDirectories(options.workDir().resolve(dir));
+            }
+        } catch (IOException e) {
+            throw new LabException("cannot create " + options.cacheDir() + " or " + options.workDir() + ": "
+                    + e.getMessage(), e);
+        }
+        // One builder at a time per cache: the demo and a test run may start together.
+        try (FileChannel lockFile = FileChannel.open(options.cacheDir().resolve(".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
+            kernel = GuestKernel.fetch(options.cacheDir(), progress);
+            initramfs = Initramfs.build(kernel, options.cacheDir(), progress);
+            root = GuestRoot.build(options.cacheDir(), progress);
+        } catch (IOException e) {
+            throw new LabException("cannot lock " + options.cacheDir() + "/.lock: " + e.getMessage(), e);
+        }
+        if (options.poolName() != null) {
+            // Before libvirtd: its private mount namespace only sees mounts that exist when it starts.
+            String maxSize = options.poolMaxSize() != null ? options.poolMaxSize()
+                    : (root.sharedObjectBytes() * 6 / 5 / (16 << 20) + 1) * 16 + "Mi";
+            pool = PoolHost.build(options.poolName(), root.tree(), maxSize,
+                    options.workDir().resolve("state"), options.workDir().resolve(options.poolName() + ".yaml"), progress);
+            hook = new KubeVirtHook(options.workDir());
+        }
+        libvirt = LibvirtDaemon.start(options.workDir().resolve("libvirt"), progress, options.hugePages());
+    }
+
+    public Progress progress() {
+        return progress;
+    }
+
+    public GuestRoot root() {
+        return root;
+    }
+
+    public GuestKernel kernel() {
+        return kernel;
+    }
+
+    public Optional<PoolHost> pool() {
+        return Optional.ofNullable(pool);
+    }
+
+    public LibvirtDaemon libvirt() {
+        return libvirt;
+    }
+
+    /** Guests booted and not destroyed yet. */
+    public List<Guest> guests() {
+        return List.copyOf(guests);
+    }
+
+    /** Starts a guest (transient domain) and returns at once; wait with {@link Guest#awaitReady}. */
+    public Guest boot(GuestSpec spec) {
+        if (spec.pool() && pool == null) {
+            throw new IllegalArgumentException("guest " + spec.name() + " wants the pool, but this lab has none "
+                    + "(LabOptions.poolName is null)");
+        }
+        String domain = "e2e-" + spec.name();
+        Path work = options.workDir();
+        Path disk = spec.changedLibrary().isPresent()
+                ? root.copyWithChangedLibrary(work.resolve("disks/" + spec.name() + ".raw"), spec.changedLibrary().get())
+                : root.overlayFor(work.resolve("disks/" + spec.name() + ".qcow2"));
+        Path serial = work.resolve("console/" + spec.name() + ".log");
+        try {
+            Files.deleteIfExists(serial);
+            String xml = DomainXml.render(domain, spec, kernel.vmlinuz(), initramfs, disk, serial,
+                    spec.pool() ? pool.name() : null, spec.pool() ? pool.poolFile() : null);
+            Files.writeString(work.resolve("domains/" + spec.name() + ".virt-launcher.xml"), xml);
+            if (spec.pool()) {
+                xml = hook.onDefineDomain(xml, spec.name(), pool.name(), pool.poolFile());
+            }
+            Path domainFile = work.resolve("domains/" + spec.name() + ".xml");
+            Files.writeString(domainFile, xml);
+            progress.step("guest " + spec.name(), "virsh create (" + (spec.pool() ? "pool " + pool.name() : "own disk")
+                    + ", " + spec.memoryMiB() + " MiB" + spec.changedLibrary().map(l -> ", changed " + l).orElse("")
+                    + (spec.sharedMemfd() ? ", shared memfd RAM" : "") + ")");
+            libvirt.virsh("create", domainFile.toString());
+        } catch (IOException e) {
+            throw new LabException("cannot write the domain of guest " + spec.name() + ": " + e.getMessage(), e);
+        }
+        Guest guest = new Guest(spec, domain, serial, disk, libvirt);
+        guests.add(guest);
+        return guest;
+    }
+
+    /**
+     * Boots {@code specs} {@code parallel} at a time (2 suits 2 cores under TCG) and waits until each is
+     * ready; returns them in order.
+     */
+    public List<Guest> bootAll(List<GuestSpec> specs, int parallel, Duration timeoutPerGuest) {
+        List<Guest> booted = new ArrayList<>();
+        for (int i = 0; i < specs.size(); i += parallel) {
+            List<Guest> wave = specs.subList(i, Math.min(specs.size(), i + parallel)).stream().map(this::boot).toList();
+            for (Guest guest : wave) {
+                guest.awaitReady(progress, timeoutPerGuest);
+                progress.step("guest " + guest.spec().name(), "ready, boot took "
+                        + guest.bootTime().map(d -> d.toMillis() / 1000.0 + " s").orElse("?"));
+            }
+            booted.addAll(wave);
+        }
+        return booted;
+    }
+
+    /** Host memory of {@code of} (their QEMUs) and of the pool. */
+    public HostMemory measure(List<Guest> of) {
+        List<Long> pids = of.stream().map(g -> g.qemuPid().orElseThrow(() ->
+                new LabException(g + " has no QEMU pid: is it still running?"))).toList();
+        return HostMemory.measure(pids, pool().map(PoolHost::poolFile));
+    }
+
+    /** Destroys a guest's domain (its QEMU exits) and removes its disk. */
+    public void destroy(Guest guest) {
+        progress.step("guest " + guest.spec().name(), "virsh destroy");
+        libvirt.virshResult("destroy", guest.domain());
+        guests.remove(guest);
+        try {
+            Files.deleteIfExists(guest.disk());
+        } catch (IOException e) {
+            progress.step("guest " + guest.spec().name(), "could not remove " + guest.disk() + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // called from the hook itself
+        }
+        progress.step("lab", "cleaning up: guests, libvirtd, pool tmpfs");
+        for (Guest guest : List.copyOf(guests)) {
+            destroy(guest);
+        }
+        if (libvirt != null) {
+            libvirt.close();
+        }
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (RuntimeException e) {
+            System.err.println("libpool-e2e: cleanup failed: " + e.getMessage());
+        }
+    }
+}

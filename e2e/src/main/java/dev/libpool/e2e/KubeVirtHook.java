@@ -1,0 +1,50 @@
+package dev.libpool.e2e;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.libpool.guest.GuestScripts;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Runs the real onDefineDomain hook of the guest module over a domain, exactly as KubeVirt's sidecar-shim
+ * does: {@code onDefineDomain --vmi <json> --domain <xml>}, the new domain on stdout.
+ */
+final class KubeVirtHook {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path script;
+
+    KubeVirtHook(Path workDir) {
+        this.script = workDir.resolve(GuestScripts.HOOK);
+        GuestKernel.write(script, GuestScripts.hookScript());
+    }
+
+    String onDefineDomain(String domainXml, String vmName, String pool, Path poolFile) {
+        return Command.run(Duration.ofSeconds(60), "/usr/bin/python3", script.toString(),
+                "--vmi", vmi(vmName, pool, poolFile), "--domain", domainXml);
+    }
+
+    /** The parts of the VMI that the operator sets for a pool VM: the size annotation and the hostDisk volume. */
+    private static String vmi(String vmName, String pool, Path poolFile) {
+        ObjectNode vmi = JSON.createObjectNode();
+        vmi.put("apiVersion", "kubevirt.io/v1").put("kind", "VirtualMachineInstance");
+        ObjectNode metadata = vmi.putObject("metadata");
+        metadata.put("name", vmName).put("namespace", "libpool-e2e");
+        metadata.putObject("labels").put("libpool.dev/pool", pool);
+        try {
+            metadata.putObject("annotations").put("libpool.dev/size-" + pool, Long.toString(Files.size(poolFile)));
+        } catch (IOException e) {
+            throw new LabException("cannot read the size of the pool file " + poolFile + ": " + e.getMessage(), e);
+        }
+        ObjectNode spec = vmi.putObject("spec");
+        spec.putObject("domain").putObject("devices").putArray("disks").addObject()
+                .put("name", "libpool-" + pool).putObject("disk").put("bus", "virtio");
+        spec.putArray("volumes").addObject().put("name", "libpool-" + pool).putObject("hostDisk")
+                .put("path", poolFile.toString()).put("type", "Disk");
+        return vmi.toString();
+    }
+}

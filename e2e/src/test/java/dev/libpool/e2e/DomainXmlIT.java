@@ -1,0 +1,49 @@
+package dev.libpool.e2e;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The lab's domains, before and after the real hook, are valid for libvirt's own schema. */
+class DomainXmlIT {
+    private static final Path KERNEL = Path.of("/cache/vmlinuz");
+    private static final Path INITRD = Path.of("/cache/initramfs.cpio.gz");
+
+    @Test
+    void ownDiskAndHookedPoolDomainsValidate(@TempDir Path dir) throws IOException {
+        boolean tools = Command.exec(Duration.ofSeconds(10), "/bin/sh", "-c", "command -v virt-xml-validate").ok()
+                && Files.isExecutable(Path.of("/usr/bin/python3"));
+        if (!tools) {
+            System.out.println("DomainXmlIT skipped: virt-xml-validate (libvirt-clients, libxml2-utils) or python3 missing");
+        }
+        assumeTrue(tools, "virt-xml-validate or python3 missing");
+        Path poolFile = dir.resolve("pool.img");
+        try (RandomAccessFile file = new RandomAccessFile(poolFile.toFile(), "rw")) {
+            file.setLength(4L << 20);
+        }
+
+        String own = DomainXml.render("e2e-own", GuestSpec.ownDisk("own").sharedMemfdRam(), KERNEL, INITRD,
+                dir.resolve("own.qcow2"), dir.resolve("own.log"), null, null);
+        String launcher = DomainXml.render("e2e-pool", GuestSpec.withPool("pool").withoutKsm(), KERNEL, INITRD,
+                dir.resolve("pool.raw"), dir.resolve("pool.log"), "e2e-libs", poolFile);
+        String hooked = new KubeVirtHook(dir).onDefineDomain(launcher, "pool", "e2e-libs", poolFile);
+
+        assertThat(own).contains("<source type='memfd'/>").doesNotContain("ua-libpool");
+        assertThat(launcher).contains("<nosharepages/>", "<alias name=\"ua-libpool-e2e-libs\">", "libpool_e2e.pool=e2e-libs");
+        assertThat(hooked).doesNotContain("ua-libpool-e2e-libs")
+                .contains("readonly=on", "mem-path=" + poolFile, "virtio-pmem-pci", "<maxMemory");
+        for (String xml : new String[] {own, launcher, hooked}) {
+            Path file = Files.writeString(Files.createTempFile(dir, "domain", ".xml"), xml);
+            Command.Result result = Command.exec(Duration.ofSeconds(60), "virt-xml-validate", file.toString(), "domain");
+            assertThat(result.ok()).as("virt-xml-validate:\n" + result.stderr() + result.stdout() + "\n" + xml).isTrue();
+        }
+    }
+}
