@@ -97,12 +97,16 @@ public final class GuestLab implements AutoCloseable {
         } catch (IOException e) {
             throw new LabException("cannot lock " + options.cacheDir() + "/.lock: " + e.getMessage(), e);
         }
-        if (options.poolName() != null) {
-            // Before libvirtd: its private mount namespace only sees mounts that exist when it starts.
+        // The pool before libvirtd: its private mount namespace only sees mounts that exist when it starts.
+        if (options.poolManifest() != null) {
+            pool = PoolHost.fromManifest(options.poolManifest(), root.tree(), options.workDir().resolve("state"), progress);
+        } else if (options.poolName() != null) {
             String maxSize = options.poolMaxSize() != null ? options.poolMaxSize()
                     : (root.sharedObjectBytes() * 6 / 5 / (16 << 20) + 1) * 16 + "Mi";
             pool = PoolHost.build(options.poolName(), root.tree(), maxSize,
                     options.workDir().resolve("state"), options.workDir().resolve(options.poolName() + ".yaml"), progress);
+        }
+        if (pool != null) {
             hook = new KubeVirtHook(options.workDir());
         }
         libvirt = LibvirtDaemon.start(options.workDir().resolve("libvirt"), progress, options.hugePages());

@@ -11,11 +11,14 @@ import java.nio.file.Path;
  * @param poolMaxSize the pool's spec.maxSize, e.g. 512Mi; null sizes it to the guest root's libraries
  *                    (+20%): the virtio-pmem device grows with maxSize, and every guest pays ~1.6% of the
  *                    device size for its struct pages, so a loose maxSize costs each guest memory
+ * @param poolManifest a SharedLibraryPool YAML to build the pool from as written (its source.hostPath.path
+ *                    becomes a link to the lab's guest root; its name replaces poolName), or null
  * @param hugePages   true (default): QEMU backs guest RAM with transparent huge pages as the host allows;
  *                    false: THP off for the lab's QEMUs, so what a guest touches costs the host exactly
  *                    that many 4 KiB pages (precise comparisons; THP rounds to 2 MiB and khugepaged moves it)
  */
-public record LabOptions(Path cacheDir, Path workDir, String poolName, String poolMaxSize, boolean hugePages) {
+public record LabOptions(Path cacheDir, Path workDir, String poolName, String poolMaxSize, Path poolManifest,
+                         boolean hugePages) {
     /** Environment variable naming the cache directory (default /var/cache/libpool-e2e). */
     public static final String CACHE_ENV = "LIBPOOL_E2E_CACHE";
     public static final String DEFAULT_POOL = "e2e-libs";
@@ -24,7 +27,7 @@ public record LabOptions(Path cacheDir, Path workDir, String poolName, String po
 
     /** Huge pages as the host allows (QEMU's default). */
     public LabOptions(Path cacheDir, Path workDir, String poolName, String poolMaxSize) {
-        this(cacheDir, workDir, poolName, poolMaxSize, true);
+        this(cacheDir, workDir, poolName, poolMaxSize, null, true);
     }
 
     /** The default cache, a work directory and the default pool, sized to the guest root's libraries. */
@@ -43,15 +46,20 @@ public record LabOptions(Path cacheDir, Path workDir, String poolName, String po
     }
 
     public LabOptions cache(Path dir) {
-        return new LabOptions(dir, workDir, poolName, poolMaxSize, hugePages);
+        return new LabOptions(dir, workDir, poolName, poolMaxSize, poolManifest, hugePages);
     }
 
     public LabOptions pool(String name, String maxSize) {
-        return new LabOptions(cacheDir, workDir, name, maxSize, hugePages);
+        return new LabOptions(cacheDir, workDir, name, maxSize, poolManifest, hugePages);
+    }
+
+    /** The same lab with its pool built from a SharedLibraryPool YAML as written (see poolManifest). */
+    public LabOptions poolFrom(Path manifest) {
+        return new LabOptions(cacheDir, workDir, poolName, poolMaxSize, manifest, hugePages);
     }
 
     /** The same lab with transparent huge pages off for its QEMUs. */
     public LabOptions withoutHugePages() {
-        return new LabOptions(cacheDir, workDir, poolName, poolMaxSize, false);
+        return new LabOptions(cacheDir, workDir, poolName, poolMaxSize, poolManifest, false);
     }
 }

@@ -10,6 +10,7 @@ import dev.libpool.node.pool.PoolService;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -43,7 +44,6 @@ public final class PoolHost implements AutoCloseable {
      */
     public static PoolHost build(String name, Path sourceRoot, String maxSize, Path stateDir, Path yaml,
                                  Progress progress) {
-        progress.step("pool " + name, "building from " + sourceRoot + " with the node daemon (state " + stateDir + ")");
         GuestKernel.write(yaml, """
                 apiVersion: libpool.dev/v1alpha1
                 kind: SharedLibraryPool
@@ -57,12 +57,34 @@ public final class PoolHost implements AutoCloseable {
                   maxSize: %s
                   namespaceSelector: {}
                 """.formatted(name, sourceRoot.toAbsolutePath(), maxSize));
-        SharedLibraryPool pool;
+        return publish(yaml, stateDir, progress);
+    }
+
+    /**
+     * Builds the pool a user's SharedLibraryPool YAML describes (e.g. examples/demo-pool.yaml), with the lab's
+     * guest root placed at the YAML's source.hostPath.path by a symbolic link, so the file is used as written.
+     */
+    public static PoolHost fromManifest(Path yaml, Path guestRoot, Path stateDir, Progress progress) {
+        Path hostPath = Path.of(read(yaml).getSpec().getSource().getHostPath().getPath());
         try {
-            pool = YAML.readValue(yaml.toFile(), SharedLibraryPool.class);
+            if (Files.exists(hostPath, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(hostPath)) {
+                throw new LabException(yaml + " takes its libraries from " + hostPath + ", where the lab would link "
+                        + "its guest root, but a real file or directory is there: move it away or edit source.hostPath.path");
+            }
+            Files.createDirectories(hostPath.getParent());
+            Files.deleteIfExists(hostPath);
+            Files.createSymbolicLink(hostPath, guestRoot.toAbsolutePath());
         } catch (IOException e) {
-            throw new LabException("cannot read the pool YAML " + yaml + ": " + e.getMessage(), e);
+            throw new LabException("cannot link the guest root at " + hostPath + ": " + e.getMessage(), e);
         }
+        return publish(yaml, stateDir, progress);
+    }
+
+    private static PoolHost publish(Path yaml, Path stateDir, Progress progress) {
+        SharedLibraryPool pool = read(yaml);
+        String name = pool.getMetadata().getName();
+        progress.step("pool " + name, "building " + yaml + " from " + pool.getSpec().getSource().getHostPath().getPath()
+                + " with the node daemon (state " + stateDir + ")");
         PoolService service = PoolService.onHost(pool, "file:" + yaml.toAbsolutePath(),
                 new HostPaths(Path.of("/"), stateDir.toAbsolutePath().toString()));
         PoolService.Result result = service.reconcile();
@@ -77,6 +99,18 @@ public final class PoolHost implements AutoCloseable {
         progress.step("pool " + name, result.state().getMessage() + "; " + HostMemory.mib(host.libraryBytes())
                 + " of libraries, device " + HostMemory.mib(host.deviceBytes()));
         return host;
+    }
+
+    private static SharedLibraryPool read(Path yaml) {
+        try {
+            SharedLibraryPool pool = YAML.readValue(yaml.toFile(), SharedLibraryPool.class);
+            if (pool.getSpec().getSource() == null || pool.getSpec().getSource().getHostPath() == null) {
+                throw new LabException(yaml + ": the lab needs spec.source.hostPath.path");
+            }
+            return pool;
+        } catch (IOException e) {
+            throw new LabException("cannot read the pool YAML " + yaml + ": " + e.getMessage(), e);
+        }
     }
 
     public String name() {

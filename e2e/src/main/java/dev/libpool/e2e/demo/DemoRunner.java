@@ -1,0 +1,213 @@
+package dev.libpool.e2e.demo;
+
+import dev.libpool.e2e.Guest;
+import dev.libpool.e2e.GuestLab;
+import dev.libpool.e2e.GuestSpec;
+import dev.libpool.e2e.LabOptions;
+import dev.libpool.e2e.Progress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Runs the demo's modes on one {@link GuestLab}: per mode, KSM set for it, an idle sample, then guest after
+ * guest booted, each followed by samples every second until the figures settle; then the mode's guests
+ * are destroyed. {@link #close()} (also the Ctrl-C hook) destroys the guests, stops libvirt, unmounts the
+ * pool, restores KSM and removes the work directory.
+ */
+final class DemoRunner implements AutoCloseable {
+
+    /** The pool the demo builds, as a user would write it; ./libpool runs from the repository root. */
+    static final Path POOL_MANIFEST = Path.of("examples/demo-pool.yaml");
+    static final Duration READY_TIMEOUT = Duration.ofMinutes(5);
+    static final Duration SAMPLE_PERIOD = Duration.ofSeconds(1);
+    static final Duration PROGRESS_PERIOD = Duration.ofSeconds(5);
+    /** Memory freed by the previous mode's QEMUs is back within this pause. */
+    static final Duration IDLE_PAUSE = Duration.ofSeconds(2);
+    static final long MAX_KSM_WAIT_MILLIS = 90_000;
+
+    private final DemoSettings settings;
+    private final Progress progress;
+    private final Path workDir;
+    private final KsmSwitch ksm;
+    private final Settling settling = new Settling(MAX_KSM_WAIT_MILLIS);
+    private volatile boolean stopping;
+    /** run() got to its end: a close() before that is an interruption (Ctrl-C) or a failure to open the lab. */
+    private volatile boolean finished;
+    private GuestLab lab;
+    private boolean closed;
+    /** A mode failed (not interrupted): its consoles and libvirt logs in the work dir say why. */
+    private volatile boolean failed;
+    private volatile boolean interrupted;
+
+    /**
+     * @param workDir     this run's lab directory (disks, consoles, libvirt and pool state), removed at the end
+     * @param ksmStateDir where the host's KSM values are saved until restored
+     */
+    DemoRunner(DemoSettings settings, Progress progress, Path workDir, Path ksmStateDir) {
+        this.settings = settings;
+        this.progress = progress;
+        this.workDir = workDir;
+        this.ksm = new KsmSwitch(ksmStateDir);
+    }
+
+    /** Opens the lab and runs every mode; a mode that fails is recorded with its error and the next one runs. */
+    DemoRecord run(MachineInfo machine) {
+        long started = System.currentTimeMillis();
+        lab = GuestLab.open(LabOptions.withPool(workDir).poolFrom(POOL_MANIFEST.toAbsolutePath()), progress);
+        HostSampler sampler = new HostSampler(lab, ksm);
+        List<ModeRun> runs = new ArrayList<>();
+        for (Mode mode : settings.modes()) {
+            if (stopping) {
+                break;
+            }
+            runs.add(runMode(mode, sampler));
+        }
+        finished = true;
+        return new DemoRecord(machine, settings, started, runs);
+    }
+
+    private ModeRun runMode(Mode mode, HostSampler sampler) {
+        String who = "mode " + mode.id();
+        List<Sample> samples = new ArrayList<>();
+        List<Long> ready = new ArrayList<>();
+        List<Guest> guests = new ArrayList<>();
+        long start = System.currentTimeMillis();
+        try {
+            progress.step(who, "start: " + settings.guests() + " guest(s), " + DemoPlan.what(mode));
+            progress.step(who, "KSM: " + ksm.setFor(mode));
+            sleep(IDLE_PAUSE);
+            samples.add(sampler.sample(mode, guests, 0));
+            start = System.currentTimeMillis();
+            for (int k = 1; k <= settings.guests() && !stopping; k++) {
+                Guest guest = lab.boot(spec(mode, k));
+                guests.add(guest);
+                guest.awaitReady(progress, READY_TIMEOUT);
+                ready.add(System.currentTimeMillis());
+                settle(who, mode, sampler, guests, samples);
+            }
+            return new ModeRun(mode, start, ready, samples, stopping ? "interrupted" : null);
+        } catch (RuntimeException e) {
+            if (stopping) {
+                // Ctrl-C: the cleanup destroyed the guests under this mode; that is no failure to explain.
+                progress.step(who, "interrupted");
+                return new ModeRun(mode, start, ready, samples, "interrupted");
+            }
+            progress.step(who, "FAILED: " + e.getMessage());
+            failed = true;
+            return new ModeRun(mode, start, ready, samples, String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+        } finally {
+            destroy(guests);
+        }
+    }
+
+    private GuestSpec spec(Mode mode, int k) {
+        return new GuestSpec("demo-" + mode.id().replace('+', '-') + "-" + k, mode.usesPool(), settings.memMiB(),
+                mode.sharedMemfd(), Optional.empty());
+    }
+
+    /** Samples every second until {@link Settling} says the guests' figures settled, saying how they move. */
+    private void settle(String who, Mode mode, HostSampler sampler, List<Guest> guests, List<Sample> samples) {
+        List<Sample> sinceReady = new ArrayList<>();
+        long nextProgress = System.nanoTime() + PROGRESS_PERIOD.toNanos();
+        while (!stopping) {
+            Sample sample = sampler.sample(mode, guests, guests.size());
+            samples.add(sample);
+            sinceReady.add(sample);
+            String settled = settling.settled(mode, sinceReady);
+            if (settled != null) {
+                progress.step(who, guests.size() + " guest(s): " + figures(sample) + " - " + settled);
+                return;
+            }
+            if (System.nanoTime() >= nextProgress) {
+                progress.step(who, "measuring " + guests.size() + " guest(s): " + figures(sample)
+                        + (mode.usesKsm() ? " - waiting for KSM to converge" : " - waiting for memory to settle"));
+                nextProgress = System.nanoTime() + PROGRESS_PERIOD.toNanos();
+            }
+            sleep(SAMPLE_PERIOD);
+        }
+    }
+
+    private static String figures(Sample s) {
+        return String.format(Locale.ROOT, "QEMU PSS %s MiB, footprint %s MiB, KSM profit %s MiB, ksmd %.1f s CPU",
+                Units.mib(s.qemuPssBytes()), Units.mib(s.footprintBytes()), Units.mib(s.ksmProfitBytes()),
+                s.ksmdCpuSeconds());
+    }
+
+    private void destroy(List<Guest> guests) {
+        if (stopping) {
+            return; // close() destroys every guest of the lab
+        }
+        for (Guest guest : guests) {
+            try {
+                lab.destroy(guest);
+            } catch (RuntimeException e) {
+                progress.step("guest " + guest.spec().name(), "could not destroy: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Idempotent; runs at the end of {@link #run}, on failure and from the Ctrl-C hook. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        interrupted = !finished;
+        stopping = true;
+        closed = true;
+        if (lab != null) {
+            lab.close();
+        }
+        progress.step("ksm", "restoring the host's KSM settings: " + ksm.restore());
+        removeWorkDir(interrupted);
+    }
+
+    /** True when close() came before run() ended: Ctrl-C (or a failure to open the lab). */
+    boolean interrupted() {
+        return interrupted;
+    }
+
+    /**
+     * Removes the work directory, unless something is still mounted there or a mode failed in a run that was
+     * not interrupted (its consoles explain why).
+     */
+    private void removeWorkDir(boolean interrupted) {
+        try {
+            List<String> mounted = Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+                    .map(l -> l.split(" ")[1])
+                    .filter(m -> m.startsWith(workDir.toString()))
+                    .toList();
+            if (!mounted.isEmpty()) {
+                progress.step("cleanup", "NOT removing " + workDir + ": still mounted: " + mounted);
+            } else if (failed && !interrupted) {
+                progress.step("cleanup", "keeping " + workDir + " (guest consoles, libvirt logs) because a mode failed");
+            } else {
+                try (Stream<Path> files = Files.walk(workDir)) {
+                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+                progress.step("cleanup", "removed " + workDir);
+            }
+        } catch (IOException e) {
+            progress.step("cleanup", "could not remove " + workDir + ": " + e.getMessage());
+        }
+    }
+
+    private void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping = true;
+        }
+    }
+}
