@@ -94,6 +94,9 @@ public final class PoolService {
                 }
                 describe(state, serving, true);
                 if (failure != null) {
+                    if (serving.isEmpty()) {
+                        store.unmountIfEmpty();
+                    }
                     return failed(state, failure, serving);
                 }
                 state.setState(NodePoolState.State.Ready);

@@ -95,6 +95,21 @@ public final class PoolStore {
         natives.umount(dir, true);
     }
 
+    /**
+     * Detaches the medium when it holds nothing at all: a pool whose first build failed leaves no empty,
+     * size-limited mount behind. Nothing can map an empty directory, so this never disturbs a VM.
+     */
+    public void unmountIfEmpty() throws IOException {
+        if (isMountPoint()) {
+            try (var entries = Files.list(dir)) {
+                if (entries.findAny().isEmpty()) {
+                    unmount();
+                    LOG.info(() -> "unmounted the empty " + medium + " at " + dir);
+                }
+            }
+        }
+    }
+
     /** The content-addressed generation that pool.img is a link to, if any. */
     public Optional<String> currentDigest() throws IOException {
         Path stable = stableFile();

@@ -229,6 +229,16 @@ class PoolServiceIT {
     }
 
     @Test
+    void aFirstBuildThatFailsLeavesNoMountBehind() throws Exception {
+        PoolService service = service(pool(s -> s.getSource().getHostPath().setPath(dir.resolve("missing").toString())));
+
+        PoolService.Result failed = service.reconcile();
+
+        assertThat(failed.state().getReason()).isEqualTo(Reason.SourceMissing.name());
+        assertThat(service.store().isMountPoint()).isFalse();
+    }
+
+    @Test
     void aFullMediumFailsThePublishAndKeepsTheServingGeneration() throws Exception {
         SharedLibraryPool pool = pool(s -> s.setMaxSize(new Quantity("24Mi")));
         PoolService service = service(pool);
