@@ -5,6 +5,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.node.host.HostPaths;
+import dev.libpool.node.pool.FileDigest;
 import dev.libpool.node.pool.PoolService;
 
 import java.io.IOException;
@@ -12,9 +13,6 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * The lab's pool, built and published by the node daemon's own code in standalone mode (no Kubernetes):
@@ -160,14 +158,9 @@ public final class PoolHost implements AutoCloseable {
 
     /** sha256 of the pool file as it is now (a guest must never change it). */
     public String sha256() {
-        try (var in = Files.newInputStream(poolFile)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 20];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (IOException | NoSuchAlgorithmException e) {
+        try {
+            return FileDigest.sha256(poolFile);
+        } catch (IOException e) {
             throw new LabException("cannot hash " + poolFile + ": " + e.getMessage(), e);
         }
     }

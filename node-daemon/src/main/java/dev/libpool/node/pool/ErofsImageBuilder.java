@@ -60,7 +60,7 @@ public final class ErofsImageBuilder {
             try (RandomAccessFile raf = new RandomAccessFile(image.toFile(), "rw")) {
                 raf.setLength(deviceSize); // a hole: no disk or memory is used for the padding
             }
-            return new BuiltImage(image, dataBytes, deviceSize, LibrarySelector.sha256(image), manifest, mkfsMillis);
+            return new BuiltImage(image, dataBytes, deviceSize, FileDigest.sha256(image), manifest, mkfsMillis);
         } finally {
             deleteTree(staging);
         }

@@ -3,7 +3,6 @@ package dev.libpool.node.pool;
 import dev.libpool.node.pool.PoolFailure.Reason;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -11,10 +10,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.TreeMap;
 
@@ -72,7 +68,7 @@ public final class LibrarySelector {
                     (strict ? notShared : skipped).add(matched + " (not an ELF shared object)");
                     continue;
                 }
-                byRealPath.put(real, new LibraryFile(real, file, Files.size(file), sha256(file), elf));
+                byRealPath.put(real, new LibraryFile(real, file, Files.size(file), FileDigest.sha256(file), elf));
             }
         } catch (AccessDeniedException e) {
             throw new PoolFailure(Reason.SourceUnreadable, "cannot read " + e.getFile() + " in source.hostPath "
@@ -147,21 +143,5 @@ public final class LibrarySelector {
             }
         });
         return matched;
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
     }
 }

@@ -197,7 +197,7 @@ public final class PoolService {
         if (key.equals(verified)) {
             return current;
         }
-        String actual = LibrarySelector.sha256(store.stableFile());
+        String actual = FileDigest.sha256(store.stableFile());
         if (!actual.equals(current.get())) {
             LOG.warning(() -> store.stableFile() + " is corrupted: its content hashes to " + actual + ", not "
                     + current.get() + "; rebuilding");

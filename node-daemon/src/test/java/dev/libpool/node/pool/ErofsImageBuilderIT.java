@@ -47,7 +47,7 @@ class ErofsImageBuilderIT {
         BuiltImage a = builder().build(manifest, selection, scripts, device, dir.resolve("a"));
         BuiltImage b = builder().build(manifest, selection, scripts, device, dir.resolve("b"));
         assertThat(selection.files()).hasSize(40);
-        assertThat(a.sha256()).isEqualTo(b.sha256()).isEqualTo(LibrarySelector.sha256(b.file()));
+        assertThat(a.sha256()).isEqualTo(b.sha256()).isEqualTo(FileDigest.sha256(b.file()));
         assertThat(Files.size(a.file())).isEqualTo(device);
         assertThat(a.dataBytes()).isLessThan(device).isGreaterThan(selection.totalBytes());
     }
@@ -60,7 +60,7 @@ class ErofsImageBuilderIT {
         run("mount", "-t", "erofs", "-o", "loop,ro", image.file().toString(), mnt.toString());
         try {
             LibraryFile first = selection.files().get(0);
-            assertThat(LibrarySelector.sha256(mnt.resolve(first.path()))).isEqualTo(first.sha256());
+            assertThat(FileDigest.sha256(mnt.resolve(first.path()))).isEqualTo(first.sha256());
             assertThat(Manifest.fromJson(Files.readAllBytes(mnt.resolve(".libpool/manifest.json")))).isEqualTo(manifest);
             assertThat(Files.readString(mnt.resolve(".libpool/manifest.tsv"))).isEqualTo(new String(manifest.toTsv(), StandardCharsets.UTF_8));
             assertThat(Files.readAllBytes(mnt.resolve(".libpool/attach.sh"))).isEqualTo(scripts.attach());

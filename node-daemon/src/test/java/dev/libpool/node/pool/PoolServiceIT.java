@@ -93,7 +93,7 @@ class PoolServiceIT {
         assertThat(natives.isImmutable(file)).isTrue();
         assertThat(Files.size(file)).isEqualTo(PoolGeometry.deviceSizeBytes(new Quantity("64Mi")));
         NodePoolState state = result.state();
-        assertThat(state.getImage().getDigest()).isEqualTo("sha256:" + LibrarySelector.sha256(file));
+        assertThat(state.getImage().getDigest()).isEqualTo("sha256:" + FileDigest.sha256(file));
         assertThat(state.getImage().getLibraryCount()).isEqualTo(40);
         assertThat(state.getPath()).isEqualTo(dir.resolve("state/pools/it/pool.img").toString());
         assertThat(state.getMappers()).isZero();
@@ -172,7 +172,7 @@ class PoolServiceIT {
             raf.seek(8192);
             raf.write(0x5a ^ raf.read());
         }
-        assertThat(LibrarySelector.sha256(good.stableFile())).isNotEqualTo(digest(good).substring(0));
+        assertThat(FileDigest.sha256(good.stableFile())).isNotEqualTo(digest(good).substring(0));
 
         PoolService restarted = service(pool(spec -> { })); // a new daemon process adopts what is on disk
         assertThat(restarted.status().state().getReason()).isEqualTo("ImageCorrupted");
@@ -180,7 +180,7 @@ class PoolServiceIT {
 
         assertReady(rebuilt);
         assertThat(digest(rebuilt)).isEqualTo(digest(good));
-        assertThat(LibrarySelector.sha256(rebuilt.stableFile())).isEqualTo(digest(good));
+        assertThat(FileDigest.sha256(rebuilt.stableFile())).isEqualTo(digest(good));
         assertThat(natives.isImmutable(rebuilt.stableFile())).isTrue();
     }
 
@@ -225,7 +225,7 @@ class PoolServiceIT {
                 new ErofsImageBuilder(ErofsImageBuilder.DEFAULT_MKFS)).reconcile();
         assertThat(conflict.state().getReason()).isEqualTo(Reason.PoolNameConflict.name());
         assertThat(conflict.state().getMessage()).contains("rename this pool");
-        assertThat(LibrarySelector.sha256(good.stableFile())).isEqualTo(digest);
+        assertThat(FileDigest.sha256(good.stableFile())).isEqualTo(digest);
     }
 
     @Test
@@ -280,7 +280,7 @@ class PoolServiceIT {
             PoolService.Result result = service.reconcile();
             assertReady(result);
             assertThat(natives.filesystemType(result.stableFile().getParent())).isEqualTo(Natives.HUGETLBFS_MAGIC);
-            assertThat(LibrarySelector.sha256(result.stableFile())).isEqualTo(digest(result));
+            assertThat(FileDigest.sha256(result.stableFile())).isEqualTo(digest(result));
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(result.stableFile()))).isEqualTo("r--r--r--");
             mapper(result.stableFile(), dataBytes(result));
             NodePoolState state = service.reconcile().state();
@@ -317,7 +317,7 @@ class PoolServiceIT {
         assertThat(r.state().getReason()).as(r.state().getMessage()).isEqualTo(reason.name());
         assertThat(r.state().getMessage()).contains(text).contains("sha256:" + digest + " keeps serving");
         assertThat(r.state().getImage().getDigest()).isEqualTo("sha256:" + digest);
-        assertThat(LibrarySelector.sha256(r.stableFile())).isEqualTo(digest);
+        assertThat(FileDigest.sha256(r.stableFile())).isEqualTo(digest);
     }
 
     private static void assertReady(PoolService.Result r) {
