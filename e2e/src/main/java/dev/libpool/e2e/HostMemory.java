@@ -1,5 +1,8 @@
 package dev.libpool.e2e;
 
+import dev.libpool.node.pool.FileKey;
+import dev.libpool.node.pool.SmapsUsage;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,6 +10,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Host memory of a set of guests, measured on the host (inside a guest, DAX mappings show Rss 0).
@@ -22,34 +26,19 @@ public record HostMemory(long qemuPssBytes, long poolMappedPssBytes, long shmemB
                          long poolResidentBytes) {
 
     public static HostMemory measure(Collection<Long> qemuPids, Optional<Path> poolFile) {
-        Optional<Long> poolInode = poolFile.map(HostMemory::inode);
+        Optional<Set<FileKey>> pool = poolFile.map(file -> Set.of(fileKey(file)));
         long pss = 0;
         long poolPss = 0;
         for (long pid : qemuPids) {
             pss += kib(read(Path.of("/proc/" + pid + "/smaps_rollup")), "Pss:");
-            if (poolInode.isPresent()) {
-                poolPss += mappedPss(read(Path.of("/proc/" + pid + "/smaps")), poolInode.get());
+            if (pool.isPresent()) {
+                poolPss += SmapsUsage.of(read(Path.of("/proc/" + pid + "/smaps")), pool.get()).pssBytes();
             }
         }
         String meminfo = read(Path.of("/proc/meminfo"));
         long resident = poolFile.map(HostMemory::allocatedBytes).orElse(0L);
         return new HostMemory(pss, poolPss, kib(meminfo, "Shmem:"),
                 kib(meminfo, "MemTotal:") - kib(meminfo, "MemAvailable:"), resident);
-    }
-
-    /** Sum of "Pss:" of the smaps entries whose inode is {@code inode}. */
-    static long mappedPss(String smaps, long inode) {
-        long total = 0;
-        boolean inPool = false;
-        for (String line : smaps.lines().toList()) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length >= 5 && f[0].matches("[0-9a-f]+-[0-9a-f]+")) {
-                inPool = f[4].equals(Long.toString(inode));
-            } else if (inPool && f[0].equals("Pss:")) {
-                total += Long.parseLong(f[1]) * 1024;
-            }
-        }
-        return total;
     }
 
     static long kib(String text, String key) {
@@ -61,9 +50,9 @@ public record HostMemory(long qemuPssBytes, long poolMappedPssBytes, long shmemB
         throw new LabException("no " + key + " in:\n" + Command.tail(text));
     }
 
-    private static long inode(Path file) {
+    private static FileKey fileKey(Path file) {
         try {
-            return ((Number) Files.getAttribute(file, "unix:ino")).longValue();
+            return FileKey.of(file);
         } catch (IOException e) {
             throw new LabException("cannot stat " + file + ": " + e.getMessage(), e);
         }

@@ -1,9 +1,12 @@
 package dev.libpool.e2e;
 
+import dev.libpool.node.pool.FileKey;
+import dev.libpool.node.pool.SmapsUsage;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -21,10 +24,11 @@ class HostMemoryTest {
             "");
 
     @Test
-    void sumsThePssOfEveryMappingOfThePoolInode() {
+    void sumsThePssOfEveryMappingOfThePoolFile() {
+        // HostMemory counts the pool's share of QEMU PSS with the node daemon's SmapsUsage.
         // The second pool mapping is an older generation's inode renamed away: same inode, still counted.
-        assertThat(HostMemory.mappedPss(SMAPS, 4242)).isEqualTo(612L * 1024);
-        assertThat(HostMemory.mappedPss(SMAPS, 7)).isZero();
+        assertThat(SmapsUsage.of(SMAPS, Set.of(new FileKey(0, 0x2f, 4242))).pssBytes()).isEqualTo(612L * 1024);
+        assertThat(SmapsUsage.of(SMAPS, Set.of(new FileKey(0, 0x2f, 7))).pssBytes()).isZero();
     }
 
     @Test
