@@ -115,6 +115,16 @@ public final class RootHost {
         return saved;
     }
 
+    /** Skips (and says why) unless at least {@code pages} huge pages are reserved now. */
+    public static void assumeHugePages(int pages) throws IOException {
+        long reserved = hugePages();
+        if (reserved < pages) {
+            System.out.println("SKIPPED: the kernel could not reserve " + pages + " huge pages (vm.nr_hugepages="
+                    + reserved + ")");
+        }
+        assumeTrue(reserved >= pages, "needs " + pages + " huge pages");
+    }
+
     public static void setHugePages(String value) throws Exception {
         Process p = new ProcessBuilder("sh", "-c", "echo " + Long.parseLong(value) + " > " + NR_HUGEPAGES).inheritIO().start();
         p.waitFor();

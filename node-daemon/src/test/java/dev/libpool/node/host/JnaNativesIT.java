@@ -12,7 +12,6 @@ import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The real system calls on this host, on a tmpfs mounted for the test. */
 class JnaNativesIT {
@@ -96,11 +95,7 @@ class JnaNativesIT {
     void hugetlbfsTakesDataThroughAMappingWhereWriteFails() throws Exception {
         String saved = RootHost.reserveHugePages(2);
         try {
-            long reserved = RootHost.hugePages();
-            if (reserved < 2) {
-                System.out.println("SKIPPED: the kernel could not reserve 2 huge pages (vm.nr_hugepages=" + reserved + ")");
-            }
-            assumeTrue(reserved >= 2, "needs 2 huge pages");
+            RootHost.assumeHugePages(2);
             Path huge = Files.createDirectory(dir.resolve("huge"));
             natives.mount("libpool-test", huge, "hugetlbfs", "size=4m,mode=0755");
             assertThat(natives.filesystemType(huge)).isEqualTo(Natives.HUGETLBFS_MAGIC);
