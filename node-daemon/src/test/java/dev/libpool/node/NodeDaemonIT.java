@@ -14,11 +14,8 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import dev.libpool.kubetest.TestCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +23,6 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -34,13 +30,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Cluster mode against the Fabric8 mock API server in CRUD mode (with the CRDs of the crds module), building a
- * real pool on this host as root: only the pool whose nodeSelector matches the node is built and reported.
- * KSM stays observe-only (Unmanaged) here.
+ * Cluster mode against the {@link TestCluster} (the real API server of KUBECONFIG, or the local one built from
+ * Go modules), building a real pool on this host as root: only the pool whose nodeSelector matches the node is
+ * built and reported. Node, pool and report names are unique per run and deleted afterwards. KSM stays
+ * observe-only (Unmanaged) here.
  */
 class NodeDaemonIT {
+    private final String run = Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+    private final String node = "it-worker-" + run;
+    private final String selected = "it-selected-" + run;
+    private final String elsewhere = "it-elsewhere-" + run;
 
-    private KubernetesMockServer server;
     private KubernetesClient client;
     private Path dir;
 
@@ -48,16 +48,11 @@ class NodeDaemonIT {
     void cluster() throws Exception {
         RootHost.assumeRoot();
         RootHost.assumeTool("/usr/bin/mkfs.erofs");
-        System.out.println("NodeDaemonIT: Fabric8 mock API server in CRUD mode");
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(List.of()), true);
-        server.init();
-        client = server.createClient();
-        for (String crd : List.of("sharedlibrarypools", "nodepoolreports")) {
-            client.apiextensions().v1().customResourceDefinitions()
-                    .load(Path.of("../crds/" + crd + ".libpool.dev-v1.yml").toFile()).create();
-        }
-        client.nodes().resource(new NodeBuilder().withNewMetadata().withName("worker-1")
-                .withLabels(Map.of("pool", "yes")).endMetadata().build()).create();
+        TestCluster cluster = TestCluster.get();
+        System.out.println("NodeDaemonIT: " + cluster.description());
+        client = cluster.client();
+        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node)
+                .withLabels(Map.of("libpool-it", run)).endMetadata().build()).create();
         dir = Files.createTempDirectory(Path.of("/var/tmp"), "libpool-daemon-");
         RootHost.libraryRoot(dir.resolve("src"), 10);
     }
@@ -65,8 +60,10 @@ class NodeDaemonIT {
     @AfterEach
     void tearDown() throws Exception {
         if (client != null) {
-            client.close();
-            server.destroy();
+            client.resources(SharedLibraryPool.class).withName(selected).delete();
+            client.resources(SharedLibraryPool.class).withName(elsewhere).delete();
+            client.resources(NodePoolReport.class).withName(node).delete();
+            client.nodes().withName(node).delete();
         }
         if (dir != null) {
             RootHost.cleanUp(dir);
@@ -75,26 +72,27 @@ class NodeDaemonIT {
 
     @Test
     void buildsThePoolsThatSelectTheNodeAndWritesTheReport() throws Exception {
-        client.resources(SharedLibraryPool.class).resource(pool("selected", Map.of("pool", "yes"))).create();
-        client.resources(SharedLibraryPool.class).resource(pool("elsewhere", Map.of("pool", "other"))).create();
+        client.resources(SharedLibraryPool.class).resource(pool(selected, Map.of("libpool-it", run))).create();
+        client.resources(SharedLibraryPool.class).resource(pool(elsewhere, Map.of("libpool-it", "other"))).create();
         HostPaths paths = new HostPaths(Path.of("/"), dir.resolve("state").toString());
         KsmController ksm = new KsmController(KsmPaths.defaults(dir.resolve("state")));
-        try (NodeDaemon daemon = new NodeDaemon(client, "worker-1", paths, ksm, Duration.ofSeconds(2))) {
+        try (NodeDaemon daemon = new NodeDaemon(client, node, paths, ksm, Duration.ofSeconds(2))) {
             daemon.start();
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-                NodePoolReport report = client.resources(NodePoolReport.class).withName("worker-1").get();
+                NodePoolReport report = client.resources(NodePoolReport.class).withName(node).get();
                 assertThat(report).isNotNull();
-                assertThat(report.getStatus().getPools()).singleElement().satisfies(p -> {
-                    assertThat(p.getName()).isEqualTo("selected");
+                // on a shared cluster, pools of others that select every node may be reported too
+                assertThat(report.getStatus().getPools()).extracting(NodePoolState::getName).doesNotContain(elsewhere);
+                assertThat(report.getStatus().getPools()).filteredOn(p -> p.getName().equals(selected)).singleElement().satisfies(p -> {
                     assertThat(p.getState()).as(p.getMessage()).isEqualTo(NodePoolState.State.Ready);
                     assertThat(p.getImage().getLibraryCount()).isEqualTo(10);
                 });
                 assertThat(report.getStatus().getKsm()).isNotNull();
             });
-            assertThat(PrometheusExporter.render(daemon.latest())).contains("libpool_pool_library_count{pool=\"selected\"} 10");
+            assertThat(PrometheusExporter.render(daemon.latest())).contains("libpool_pool_library_count{pool=\"" + selected + "\"} 10");
         }
-        assertThat(dir.resolve("state/pools/selected/pool.img")).exists();
-        assertThat(dir.resolve("state/pools/elsewhere")).doesNotExist();
+        assertThat(dir.resolve("state/pools/" + selected + "/pool.img")).exists();
+        assertThat(dir.resolve("state/pools/" + elsewhere)).doesNotExist();
     }
 
     private SharedLibraryPool pool(String name, Map<String, String> nodeSelector) {

@@ -10,8 +10,9 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.libpool.kubetest.RequiresTestCluster;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -22,11 +23,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The operator against the Fabric8 mock API server in CRUD mode (no real API server can be installed here).
- * With KUBECONFIG set and the test server disabled, the same flow runs against a real cluster.
+ * The operator against the test cluster: the real API server of KUBECONFIG, or the local one built from Go
+ * modules, with the committed CRDs installed.
  */
+@RequiresTestCluster
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithTestResource(TestClusterResource.class)
 class SharedLibraryPoolReconcilerIT {
     @Inject
     KubernetesClient client;

@@ -3,59 +3,40 @@ package dev.libpool.node.report;
 import dev.libpool.api.v1alpha1.NodePoolReport;
 import dev.libpool.api.v1alpha1.NodePoolReportStatus;
 import dev.libpool.api.v1alpha1.NodePoolState;
+import dev.libpool.kubetest.TestCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Against the Fabric8 mock API server in CRUD mode by default; against a real cluster (with the libpool CRDs
- * installed) when KUBECONFIG is set. The node name is unique per run, and the object is deleted afterwards.
+ * Against the {@link TestCluster} (the real API server of KUBECONFIG, or the local one built from Go modules).
+ * The node name is unique per run, and the object is deleted afterwards.
  */
 class NodeReportWriterIT {
 
-    private KubernetesMockServer server;
     private KubernetesClient client;
     private final String node = "it-node-" + Long.toHexString(System.nanoTime());
     private final Clock clock = Clock.fixed(Instant.parse("2026-11-26T07:00:00Z"), ZoneOffset.UTC);
 
     @BeforeEach
     void connect() {
-        if (System.getenv("KUBECONFIG") != null) {
-            System.out.println("NodeReportWriterIT: using the cluster of KUBECONFIG=" + System.getenv("KUBECONFIG"));
-            client = new KubernetesClientBuilder().build();
-        } else {
-            System.out.println("NodeReportWriterIT: using the Fabric8 mock API server in CRUD mode (KUBECONFIG unset)");
-            server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                    new KubernetesCrudDispatcher(List.of()), true);
-            server.init();
-            client = server.createClient();
-            // the mock server learns scope and the status subresource from the CRD the crds module generates
-            client.apiextensions().v1().customResourceDefinitions()
-                    .load(Path.of("../crds/nodepoolreports.libpool.dev-v1.yml").toFile()).create();
-        }
+        TestCluster cluster = TestCluster.get();
+        System.out.println("NodeReportWriterIT: " + cluster.description());
+        client = cluster.client();
     }
 
     @AfterEach
-    void disconnect() {
-        client.resources(NodePoolReport.class).withName(node).delete();
-        client.close();
-        if (server != null) {
-            server.destroy();
+    void deleteReport() {
+        if (client != null) {
+            client.resources(NodePoolReport.class).withName(node).delete();
         }
     }
 
