@@ -54,9 +54,11 @@ class DiskImageSourceIT {
     void host() throws Exception {
         RootHost.assumeRoot();
         RootHost.assumeTool("/usr/bin/mkfs.erofs");
-        for (String tool : List.of("/usr/bin/qemu-img", "/usr/sbin/debugfs", "/usr/sbin/mke2fs", "/usr/sbin/sfdisk")) {
-            RootHost.assumeTool(tool);
-        }
+        assumeTool("/usr/bin/qemu-img", "qemu-utils");
+        assumeTool("/usr/sbin/debugfs", "e2fsprogs");
+        assumeTool("/usr/sbin/mke2fs", "e2fsprogs");
+        assumeTool("/usr/sbin/sfdisk", "fdisk");
+        assumeTool("/usr/bin/setpriv", "util-linux");
         dir = Files.createTempDirectory(Path.of("/var/tmp"), "libpool-disk-");
         tree = dir.resolve("guest-root");
         DiskImages.guestTree(tree, LIBRARIES);
@@ -216,6 +218,27 @@ class DiskImageSourceIT {
         assertThat(r.state().getState()).isEqualTo(NodePoolState.State.Failed);
         assertThat(r.state().getReason()).as(r.state().getMessage()).isEqualTo(reason);
         assertThat(r.state().getMessage()).contains(message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"mkfs.xfs, xfs, 320", "mkfs.btrfs, btrfs, 160"})
+    void xfsAndBtrfsRootsFailAsUnsupportedNamingTheWayOut(String mkfs, String fs, int mib) throws Exception {
+        assumeTool("/usr/sbin/" + mkfs, fs.equals("xfs") ? "xfsprogs" : "btrfs-progs");
+        Path image = DiskImages.foreignRoot(mkfs, mib, dir);
+        PoolService.Result r = reconcile(pool(PoolSource.diskImage(image.toString()), s -> { }));
+
+        assertThat(r.state().getReason()).as(r.state().getMessage()).isEqualTo("UnsupportedFilesystem");
+        assertThat(r.state().getMessage()).contains("partition 2 of the GPT holds " + fs)
+                .contains("use source.hostPath with an unpacked copy of the guest root");
+    }
+
+    private static void assumeTool(String path, String debianPackage) {
+        boolean present = Files.isExecutable(Path.of(path));
+        if (!present) {
+            System.out.println("SKIPPED: " + path + " is missing: apt-get install " + debianPackage
+                    + " (./libpool test installs it)");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(present, path + " missing: apt-get install " + debianPackage);
     }
 
     private Path image(String format, String label) throws Exception {

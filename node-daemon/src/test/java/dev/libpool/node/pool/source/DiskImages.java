@@ -79,6 +79,19 @@ final class DiskImages {
         return file;
     }
 
+    /** A GPT disk whose partition 2 (typed Linux root) holds the file system made by {@code mkfs} (xfs, btrfs). */
+    static Path foreignRoot(String mkfs, int mib, Path work) throws Exception {
+        Path fs = work.resolve(mkfs + ".fs");
+        run("truncate", "-s", mib + "M", fs.toString());
+        run(mkfs, "-q", fs.toString());
+        Path disk = work.resolve(mkfs + ".raw");
+        run("truncate", "-s", (mib + 4) + "M", disk.toString());
+        sfdisk(disk, "label: gpt\nstart=2048, size=2048, type=21686148-6449-6E6F-744E-656564454649\n"
+                + "start=4096, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709\n");
+        run("dd", "if=" + fs, "of=" + disk, "bs=1M", "seek=2", "conv=sparse,notrunc", "status=none");
+        return disk;
+    }
+
     static Path qcow2(Path raw, Path file) throws Exception {
         run("qemu-img", "convert", "-q", "-c", "-f", "raw", "-O", "qcow2", raw.toString(), file.toString());
         return file;
