@@ -1,15 +1,14 @@
 package dev.libpool.node.pool.source;
 
 import dev.libpool.node.pool.PoolFailure;
+import dev.libpool.node.pool.RootResolver;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -21,20 +20,22 @@ import java.util.stream.Stream;
  */
 final class LinkClosure {
 
-    /** The kernel's limit of links followed in one path, as RootResolver uses. */
-    private static final int MAX_HOPS = 40;
     private static final int MAX_FETCHES = 20_000;
     private static final int MAX_ROUNDS = 4;
 
     private final Path root;
     private final ImageTree image;
     private final Sandbox sandbox;
+    private final RootResolver resolver;
+    /** Paths (relative to the root) that the image does not have either. */
+    private final Set<String> missing = new HashSet<>();
     private int fetches;
 
     LinkClosure(Path root, ImageTree image, Sandbox sandbox) {
         this.root = root;
         this.image = image;
         this.sandbox = sandbox;
+        this.resolver = new RootResolver(root, this::fetch);
     }
 
     /** @return how many entries were taken from the image */
@@ -46,9 +47,6 @@ final class LinkClosure {
                 links = walk.filter(Files::isSymbolicLink).toList();
             }
             for (Path link : links) {
-                if (fetches >= MAX_FETCHES) {
-                    return fetches;
-                }
                 materialize(root.relativize(link).toString());
             }
             if (fetches == before) {
@@ -58,55 +56,26 @@ final class LinkClosure {
         return fetches;
     }
 
-    private void materialize(String relative) throws PoolFailure, IOException {
-        Deque<String> todo = new ArrayDeque<>(List.of(relative.split("/")));
-        List<String> done = new ArrayList<>();
-        int hops = 0;
-        while (!todo.isEmpty()) {
-            String name = todo.pollFirst();
-            if (name.isEmpty() || name.equals(".")) {
-                continue;
-            }
-            if (name.equals("..")) {
-                if (done.isEmpty()) {
-                    return;
-                }
-                done.remove(done.size() - 1);
-                continue;
-            }
-            Path candidate = root.resolve(String.join("/", done)).resolve(name);
-            if (!Files.exists(candidate, LinkOption.NOFOLLOW_LINKS) && !fetch(done, name, candidate)) {
-                return;
-            }
-            if (!Files.isSymbolicLink(candidate)) {
-                done.add(name);
-                continue;
-            }
-            if (++hops > MAX_HOPS) {
-                return;
-            }
-            String target = Files.readSymbolicLink(candidate).toString();
-            if (target.startsWith("/")) {
-                done.clear();
-            }
-            List<String> parts = List.of(target.split("/"));
-            for (int i = parts.size() - 1; i >= 0; i--) {
-                todo.addFirst(parts.get(i));
-            }
+    private void materialize(String relative) throws IOException {
+        try {
+            resolver.resolve(relative);
+        } catch (PoolFailure f) {
+            // a loop or a climb above the root: left for the selector to report with the link's name
         }
     }
 
-    /** Takes one missing entry from the image; false when the image has nothing there either. */
-    private boolean fetch(List<String> parent, String name, Path candidate) throws PoolFailure, IOException {
-        String inImage = "/" + (parent.isEmpty() ? "" : String.join("/", parent) + "/") + name;
-        fetches++;
-        switch (image.kind(inImage)) {
-            case DIRECTORY -> sandbox.createDirectories(root, candidate);
-            case SYMLINK, FILE -> image.copyOut(List.of(inImage), root);
-            default -> {
-                return false;
-            }
+    /** Takes one missing entry from the image, unless its parent is already known to be missing there too. */
+    private void fetch(String parent, String name, Path candidate) throws PoolFailure, IOException {
+        String relative = parent.isEmpty() ? name : parent + "/" + name;
+        if (missing.contains(parent) || fetches >= MAX_FETCHES) {
+            missing.add(relative);
+            return;
         }
-        return Files.exists(candidate, LinkOption.NOFOLLOW_LINKS);
+        fetches++;
+        switch (image.kind("/" + relative)) {
+            case DIRECTORY -> sandbox.createDirectories(root, candidate);
+            case SYMLINK, FILE -> image.copyOut(List.of("/" + relative), root);
+            default -> missing.add(relative);
+        }
     }
 }
