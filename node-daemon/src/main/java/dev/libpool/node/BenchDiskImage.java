@@ -3,6 +3,7 @@ package dev.libpool.node;
 import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
 import dev.libpool.node.pool.BuiltImage;
 import dev.libpool.node.pool.ErofsImageBuilder;
+import dev.libpool.node.pool.FileTrees;
 import dev.libpool.node.pool.GlobMatcher;
 import dev.libpool.node.pool.ImageScripts;
 import dev.libpool.node.pool.LibrarySelector;
@@ -73,11 +74,7 @@ final class BenchDiskImage {
             System.err.println("bench pool --disk-image failed: " + f.reason() + ": " + f.getMessage());
             return 1;
         } finally {
-            try (Stream<Path> walk = Files.walk(scratch)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            FileTrees.delete(scratch);
         }
     }
 

@@ -1,10 +1,9 @@
 package dev.libpool.node.pool.source;
 
+import dev.libpool.node.pool.FileTrees;
+
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * A pool source as a directory tree, open while the pool is selected and built.
@@ -17,13 +16,6 @@ public record SourceTree(Path root, String field, Path scratch) implements AutoC
 
     @Override
     public void close() throws IOException {
-        if (scratch == null || !Files.exists(scratch)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(scratch)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        FileTrees.delete(scratch);
     }
 }
