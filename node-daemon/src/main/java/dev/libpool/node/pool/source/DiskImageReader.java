@@ -56,9 +56,7 @@ public final class DiskImageReader {
             Debugfs debugfs = new Debugfs(sandbox, raw, root.offset(), scratch);
             debugfs.copyOut(prefixes.stream().map(p -> "/" + p).toList(), tree.root());
             int fetched = new LinkClosure(tree.root(), debugfs, sandbox).complete();
-            if (!raw.equals(image)) {
-                Files.delete(raw);
-            }
+            Files.delete(raw); // the link, or the converted copy of a qcow2: its space is free again
             LOG.info(() -> String.format("read %s (%s, %s) in %.1f s; %d link target(s) taken from outside the "
                     + "include directories", field, root.where(), root.filesystem().apiName(),
                     (System.nanoTime() - start) / 1e9, fetched));
@@ -77,7 +75,8 @@ public final class DiskImageReader {
         }
         if (format == ImageFormat.RAW) {
             checkSize(field, Files.size(image));
-            return image;
+            // debugfs reads "name?options": a link of a fixed name keeps a '?' in the image's path from becoming one
+            return Files.createSymbolicLink(scratch.resolve("disk.img"), image.toAbsolutePath());
         }
         QemuImg qemuImg = new QemuImg(sandbox);
         checkSize(field, qemuImg.virtualSize(image, scratch));

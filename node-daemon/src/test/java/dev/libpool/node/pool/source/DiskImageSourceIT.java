@@ -75,6 +75,9 @@ class DiskImageSourceIT {
     @CsvSource({"raw, gpt", "qcow2, gpt", "qcow2, dos", "raw, none"})
     void theImageGivesTheHostPathPoolOfItsTreeAndStaysUnchanged(String format, String label) throws Exception {
         Path image = image(format, label);
+        if (label.equals("none")) { // a name that debugfs would otherwise take for "name?io_options"
+            image = Files.move(image, image.resolveSibling("guest?offset=512.img"));
+        }
         String before = FileDigest.sha256(image);
 
         PoolService.Result fromTree = reconcile(pool(PoolSource.hostPath(tree.toString()), s -> { }));
