@@ -67,7 +67,7 @@ final class LinkClosure {
     /** Takes one missing entry from the image, unless its parent is already known to be missing there too. */
     private void fetch(String parent, String name, Path candidate) throws PoolFailure, IOException {
         String relative = parent.isEmpty() ? name : parent + "/" + name;
-        if (missing.contains(parent) || fetches >= MAX_FETCHES) {
+        if (missing.contains(relative) || missing.contains(parent) || fetches >= MAX_FETCHES) {
             missing.add(relative);
             return;
         }
