@@ -95,18 +95,19 @@ public final class PoolService {
                 Selection selection = null;
                 try {
                     Optional<String> memo = memoKey(spec);
-                    if (memo.isEmpty() || serving.isEmpty()
-                            || !SourceMemo.recorded(paths.metaDir(name()), memo.get()).equals(serving)) {
+                    // an unchanged disk image is not read again: its generation serves, or its failure stands
+                    if (memo.isEmpty() || !SourceMemo.unchanged(paths.metaDir(name()), memo.get(), serving)) {
                         try (SourceTree tree = sources.open(name(), spec.getSource(), spec.effectiveInclude())) {
                             selection = new LibrarySelector(spec.effectiveInclude(), spec.getExclude(),
                                     spec.getInclude() != null && !spec.getInclude().isEmpty(),
                                     PoolGeometry.maxBytes(spec.getMaxSize())).select(tree.root(), tree.field());
                             serving = Optional.of(buildIfChanged(spec, selection, serving));
+                        } catch (PoolFailure f) {
+                            SourceMemo.recordFailure(paths.metaDir(name()), memo, f);
+                            throw f;
                         }
-                        if (memo.isPresent()) {
-                            SourceMemo.record(paths.metaDir(name()), memo.get(), serving.get());
-                        }
-                    } // else: the disk image is unchanged since it gave the serving generation: not read again
+                        SourceMemo.record(paths.metaDir(name()), memo, serving.get());
+                    }
                 } catch (PoolFailure f) {
                     failure = f;
                 }

@@ -3,6 +3,7 @@ package dev.libpool.node.pool;
 import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.libpool.node.pool.PoolFailure.Reason;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,17 +13,25 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Which generation a disk image gave last time ({@code <state>/meta/<pool>/source.key}), so an unchanged image is
- * not read again on every pass or after a restart. The key covers the image file's identity and everything of
+ * What a disk image gave last time ({@code <state>/meta/<pool>/source.key}): the generation, or a failure that
+ * only another image or spec can cure, so an unchanged image is not read again on every pass or after a restart. The key covers the image file's identity and everything of
  * the spec and the daemon that shapes the pool; any change means a fresh read.
  */
 final class SourceMemo {
 
     private static final String FILE = "source.key";
+    private static final String OK = "Published";
+    /** Failures decided by the image and the spec alone: reading the same image again gives the same. */
+    private static final Set<Reason> SETTLED = EnumSet.of(Reason.InvalidSpec, Reason.UnsupportedImageFormat,
+            Reason.DiskImageCorrupt, Reason.DiskImageTruncated, Reason.DiskImageTooLarge, Reason.UnknownPartitionTable,
+            Reason.UnsupportedFilesystem, Reason.NothingSelected, Reason.NotSharedObject, Reason.SelectionTooLarge,
+            Reason.SymlinkLoop, Reason.SymlinkEscapesRoot);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SourceMemo() {
@@ -44,20 +53,49 @@ final class SourceMemo {
         }
     }
 
-    /** The generation recorded for this key, if the last read of the source had exactly this key. */
-    static Optional<String> recorded(Path metaDir, String key) {
+    /**
+     * Whether this key is the one the source was last read with and nothing needs reading: true when that read
+     * gave the serving generation; a failure of that read is thrown again, unless it may pass on a retry.
+     */
+    static boolean unchanged(Path metaDir, String key, Optional<String> serving) throws PoolFailure {
+        List<String> lines;
         try {
-            List<String> lines = Files.readAllLines(metaDir.resolve(FILE), StandardCharsets.UTF_8);
-            return lines.size() == 2 && lines.get(0).equals(key) ? Optional.of(lines.get(1)) : Optional.empty();
+            lines = Files.readAllLines(metaDir.resolve(FILE), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            return Optional.empty(); // no memo: one more read
+            return false; // no memo: one more read
+        }
+        if (lines.size() < 3 || !lines.get(0).equals(key)) {
+            return false;
+        }
+        if (lines.get(1).equals(OK)) {
+            return serving.equals(Optional.of(lines.get(2)));
+        }
+        Reason reason;
+        try {
+            reason = Reason.valueOf(lines.get(1));
+        } catch (IllegalArgumentException e) {
+            return false; // a memo from another version: read again
+        }
+        throw new PoolFailure(reason, lines.get(2) + " (the image is unchanged since: change it, or the spec, to read it again)");
+    }
+
+    static void record(Path metaDir, Optional<String> key, String digest) throws IOException {
+        if (key.isPresent()) {
+            write(metaDir, key.get(), OK, digest);
         }
     }
 
-    static void record(Path metaDir, String key, String digest) throws IOException {
+    /** Remembers a failure that only a different image or spec can cure; others (tools, host, medium) are retried. */
+    static void recordFailure(Path metaDir, Optional<String> key, PoolFailure failure) throws IOException {
+        if (key.isPresent() && SETTLED.contains(failure.reason())) {
+            write(metaDir, key.get(), failure.reason().name(), failure.getMessage().replace('\n', ' '));
+        }
+    }
+
+    private static void write(Path metaDir, String key, String outcome, String detail) throws IOException {
         Files.createDirectories(metaDir);
         Path temp = metaDir.resolve(FILE + ".tmp");
-        Files.writeString(temp, key + "\n" + digest + "\n", StandardCharsets.UTF_8);
+        Files.writeString(temp, key + "\n" + outcome + "\n" + detail + "\n", StandardCharsets.UTF_8);
         Files.move(temp, metaDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 }

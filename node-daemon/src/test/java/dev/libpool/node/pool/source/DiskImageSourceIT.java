@@ -102,22 +102,7 @@ class DiskImageSourceIT {
         SharedLibraryPool pool = pool(PoolSource.diskImage(image.toString()), s -> { });
         HostPaths paths = paths(++states);
         List<String> reads = new ArrayList<>();
-        Handler counter = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getMessage() != null && r.getMessage().startsWith("read ")) {
-                    reads.add(r.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        Handler counter = readCounter(reads);
         Logger log = Logger.getLogger(DiskImageReader.class.getName());
         log.addHandler(counter);
         try {
@@ -173,6 +158,20 @@ class DiskImageSourceIT {
                 .contains("keeps serving");
         assertThat(bad.stableFile()).isEqualTo(good.stableFile());
         assertThat(FileDigest.sha256(bad.stableFile())).isEqualTo(good.state().getImage().getDigest().substring(7));
+
+        List<String> reads = new ArrayList<>();
+        Handler counter = readCounter(reads);
+        Logger log = Logger.getLogger(DiskImageReader.class.getName());
+        log.addHandler(counter);
+        try {
+            PoolService.Result again = PoolService.onHost(pool, "test", paths).reconcile();
+            assertThat(reads).as("the same bad image is not read on every pass").isEmpty();
+            assertThat(again.state().getReason()).isEqualTo("DiskImageTruncated");
+            assertThat(again.state().getMessage()).contains("copy it again").contains("the image is unchanged since")
+                    .contains("keeps serving");
+        } finally {
+            log.removeHandler(counter);
+        }
     }
 
     @ParameterizedTest(name = "{0}")
@@ -233,6 +232,26 @@ class DiskImageSourceIT {
         assertThat(r.state().getReason()).as(r.state().getMessage()).isEqualTo("UnsupportedFilesystem");
         assertThat(r.state().getMessage()).contains("partition 2 of the GPT holds " + fs)
                 .contains("use source.hostPath with an unpacked copy of the guest root");
+    }
+
+    /** Collects the reader's "read IMAGE ..." log lines: one per time an image is actually read. */
+    private static Handler readCounter(List<String> reads) {
+        return new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getMessage() != null && r.getMessage().startsWith("read ")) {
+                    reads.add(r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     private static void assumeTool(String path, String debianPackage) {
