@@ -2,6 +2,7 @@ package dev.libpool.node;
 
 import dev.libpool.node.pool.BuiltImage;
 import dev.libpool.node.pool.ErofsImageBuilder;
+import dev.libpool.node.pool.FileTrees;
 import dev.libpool.node.pool.ImageScripts;
 import dev.libpool.node.pool.LibrarySelector;
 import dev.libpool.node.pool.Manifest;
@@ -59,11 +60,7 @@ final class BenchPool {
             System.err.println("bench pool failed: " + f.reason() + ": " + f.getMessage());
             return 1;
         } finally {
-            try (var walk = Files.walk(scratch)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            FileTrees.delete(scratch);
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.libpool.node.pool;
 
+import dev.libpool.node.host.Tools;
 import dev.libpool.node.pool.PoolFailure.Reason;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -14,11 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Builds a reproducible EROFS image: a staging tree with normalized modes, mkfs.erofs with 4 KiB blocks,
@@ -68,21 +66,9 @@ public final class ErofsImageBuilder {
 
     /** Whether mkfs.erofs can be found: a missing tool is a pool failure, not a crash. */
     Path locateMkfs() throws PoolFailure {
-        if (mkfs.contains("/")) {
-            Path p = Path.of(mkfs);
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-        } else {
-            for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(File.pathSeparator)) {
-                Path p = Path.of(dir, mkfs);
-                if (Files.isExecutable(p)) {
-                    return p;
-                }
-            }
-        }
-        throw new PoolFailure(Reason.MkfsMissing, mkfs + " was not found on this node: install erofs-utils "
-                + "(apt-get install erofs-utils) or use the libpool node daemon image, which has it");
+        return Tools.locate(mkfs).orElseThrow(() ->
+                new PoolFailure(Reason.MkfsMissing, mkfs + " was not found on this node: install erofs-utils "
+                + "(apt-get install erofs-utils) or use the libpool node daemon image, which has it"));
     }
 
     private static void stage(Path staging, Manifest manifest, Selection selection, ImageScripts scripts) throws IOException {
@@ -169,13 +155,6 @@ public final class ErofsImageBuilder {
     }
 
     static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        FileTrees.delete(dir);
     }
 }

@@ -2,6 +2,7 @@ package dev.libpool.node.pool;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -13,18 +14,34 @@ import java.util.List;
  * the root), except that climbing above the root is an error instead of being clamped, and more than
  * {@value #MAX_HOPS} links (the kernel's limit) is reported as a loop.
  */
-final class RootResolver {
+public final class RootResolver {
 
     static final int MAX_HOPS = 40;
 
+    /** Supplies a component missing under the root (a partial copy of an image completes itself this way). */
+    @FunctionalInterface
+    public interface Materializer {
+        /**
+         * @param parent    the resolved parent, relative to the root ("" for the root itself)
+         * @param candidate the missing path under the root
+         */
+        void materialize(String parent, String name, Path candidate) throws IOException, PoolFailure;
+    }
+
     private final Path root;
+    private final Materializer materializer;
 
     RootResolver(Path root) {
+        this(root, (parent, name, candidate) -> { });
+    }
+
+    public RootResolver(Path root, Materializer materializer) {
         this.root = root;
+        this.materializer = materializer;
     }
 
     /** The real path of {@code relative} inside the root, relative to it ("usr/lib/x86_64-linux-gnu/libc.so.6"). */
-    String resolve(String relative) throws IOException, PoolFailure {
+    public String resolve(String relative) throws IOException, PoolFailure {
         Deque<String> todo = new ArrayDeque<>(List.of(relative.split("/")));
         List<String> done = new ArrayList<>();
         int hops = 0;
@@ -42,6 +59,9 @@ final class RootResolver {
                 continue;
             }
             Path candidate = root.resolve(String.join("/", done)).resolve(name);
+            if (!Files.exists(candidate, LinkOption.NOFOLLOW_LINKS)) {
+                materializer.materialize(String.join("/", done), name, candidate);
+            }
             if (!Files.isSymbolicLink(candidate)) {
                 done.add(name);
                 continue;

@@ -1,0 +1,21 @@
+package dev.libpool.node.pool.source;
+
+import dev.libpool.node.pool.FileTrees;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A pool source as a directory tree, open while the pool is selected and built.
+ *
+ * @param root    the guest root the selector walks
+ * @param field   the spec field and value it came from, for messages
+ * @param scratch a directory this tree owns and deletes on close (null for a hostPath, which is the node's own)
+ */
+public record SourceTree(Path root, String field, Path scratch) implements AutoCloseable {
+
+    @Override
+    public void close() throws IOException {
+        FileTrees.delete(scratch);
+    }
+}
