@@ -1,0 +1,120 @@
+package dev.libpool.helm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.marcnuri.helm.LintResult;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ChartRenderingTest {
+
+    @Test
+    void lintsCleanInStrictMode() {
+        LintResult result = Chart.helm().lint().strict().call();
+        assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();
+        assertThat(result.getMessages()).noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
+    }
+
+    @Test
+    void defaultsRenderTheOperatorItsAccountsRbacAndPolicyButNoMonitoring() {
+        Chart.Rendered r = Chart.render(Map.of());
+        assertThat(r.objects()).extracting(o -> o.path("kind").asText() + "/" + o.path("metadata").path("name").asText())
+                .containsExactlyInAnyOrder(
+                        "ServiceAccount/libpool-operator", "ServiceAccount/libpool-node-daemon",
+                        "ClusterRole/libpool-operator", "ClusterRoleBinding/libpool-operator",
+                        "Role/libpool-operator", "RoleBinding/libpool-operator",
+                        "ClusterRole/libpool-node-daemon", "ClusterRoleBinding/libpool-node-daemon",
+                        "ValidatingAdmissionPolicy/libpool-node-report-fence",
+                        "ValidatingAdmissionPolicyBinding/libpool-node-report-fence",
+                        "Deployment/libpool-operator", "Service/libpool-operator");
+        JsonNode container = operatorContainer(r);
+        assertThat(container.path("image").asText()).isEqualTo("libpool/operator:0.1.0");
+        assertThat(env(container, "LIBPOOL_NODE_DAEMON_IMAGE")).isEqualTo("libpool/node-daemon:0.1.0");
+        assertThat(env(container, "LIBPOOL_LEADER_ELECTION_ENABLED")).isEqualTo("true");
+        assertThat(env(container, "LIBPOOL_NODE_DAEMON_STATE_DIR")).isEqualTo("/var/lib/libpool");
+        assertThat(env(container, "LIBPOOL_NODE_DAEMON_PRIORITY_CLASS_NAME")).isEqualTo("system-node-critical");
+        assertThat(env(container, "LIBPOOL_NODE_DAEMON_TOLERATIONS")).isEqualTo("[{\"operator\":\"Exists\"}]");
+        assertThat(r.objects()).allSatisfy(o -> {
+            if (!o.path("kind").asText().startsWith("Cluster") && !o.path("kind").asText().startsWith("ValidatingAdmission")) {
+                assertThat(o.path("metadata").path("namespace").asText()).as("namespace of %s", o).isEqualTo(Chart.NAMESPACE);
+            }
+        });
+    }
+
+    @Test
+    void nonDefaultValuesReachTheOperatorAndTheNodeDaemonSettings() {
+        Chart.Rendered r = Chart.Rendered.parse(Chart.template(Path.of("src/test/resources/custom-values.yaml")));
+        JsonNode deployment = r.get("Deployment", "libpool-operator");
+        JsonNode container = operatorContainer(r);
+        assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(2);
+        assertThat(deployment.at("/spec/template/spec/imagePullSecrets/0/name").asText()).isEqualTo("regcred");
+        assertThat(container.path("image").asText()).isEqualTo("registry.example.com/virt/libpool/operator:1.2.3");
+        assertThat(env(container, "LIBPOOL_NODE_DAEMON_IMAGE")).isEqualTo("registry.example.com/virt/libpool/node-daemon:1.2.3");
+        assertThat(env(container, "LIBPOOL_NODE_DAEMON_IMAGE_PULL_SECRETS")).isEqualTo("regcred");
+        assertThat(env(container, "LIBPOOL_LEADER_ELECTION_LEASE_NAME")).isEqualTo("my-lease");
+        assertThat(env(container, "LIBPOOL_NODE_DAEMON_STATE_DIR")).isEqualTo("/srv/libpool");
+        assertThat(env(container, "LIBPOOL_NODE_DAEMON_RESOURCES"))
+                .isEqualTo("{\"limits\":{\"memory\":\"2Gi\"},\"requests\":{\"cpu\":\"20m\",\"memory\":\"128Mi\"}}");
+        assertThat(env(container, "LIBPOOL_NODE_DAEMON_NODE_SELECTOR")).isEqualTo("{\"kubevirt.io/schedulable\":\"true\"}");
+        assertThat(container.path("imagePullPolicy").asText()).isEqualTo("Always");
+        assertThat(deployment.at("/spec/template/spec/priorityClassName").asText()).isEqualTo("cluster-critical-ops");
+        assertThat(env(container, "QUARKUS_LOG_LEVEL")).isEqualTo("DEBUG");
+        assertThat(env(container, "LIBPOOL_EXTRA")).isEqualTo("x");
+        assertThat(env(container, "LIBPOOL_NODE_DAEMON_TOLERATIONS")).isEqualTo("[]");
+        assertThat(r.ofKind("ValidatingAdmissionPolicy")).isEmpty();
+        assertThat(r.ofKind("ValidatingAdmissionPolicyBinding")).isEmpty();
+    }
+
+    @Test
+    void monitoringRendersServiceMonitorPodMonitorAndTheThreeAlertsWhenEnabled() {
+        Chart.Rendered r = Chart.render(Map.of("metrics.serviceMonitor.enabled", "true",
+                "metrics.serviceMonitor.labels.release", "prometheus", "metrics.prometheusRule.enabled", "true",
+                "metrics.prometheusRule.for", "5m"));
+        JsonNode sm = r.get("ServiceMonitor", "libpool-operator");
+        assertThat(sm.at("/metadata/labels/release").asText()).isEqualTo("prometheus");
+        assertThat(sm.at("/spec/endpoints/0/path").asText()).isEqualTo("/q/metrics");
+        JsonNode pm = r.get("PodMonitor", "libpool-node-daemon");
+        assertThat(pm.at("/spec/selector/matchLabels/app.kubernetes.io~1name").asText()).isEqualTo("libpool-node-daemon");
+        JsonNode rules = r.get("PrometheusRule", "libpool").at("/spec/groups/0/rules");
+        assertThat(rules).extracting(n -> n.path("alert").asText())
+                .containsExactly("LibpoolPoolDegraded", "LibpoolNodeDaemonDown", "LibpoolKsmConflict");
+        assertThat(rules).allSatisfy(rule -> assertThat(rule.path("for").asText()).isEqualTo("5m"));
+        // The metric names the node daemon exports (PrometheusExporter) and the label values it uses.
+        assertThat(rules.get(0).path("expr").asText()).contains("libpool_pool_state{", "state=\"Failed\"");
+        assertThat(rules.get(2).path("expr").asText()).contains("libpool_ksm_state{", "state=\"Conflict\"");
+        // Prometheus templates reach the rule unexpanded by Helm.
+        assertThat(rules.get(0).at("/annotations/summary").asText()).contains("{{ $labels.pool }}");
+    }
+
+    @Test
+    void sameValuesGiveTheSameBytesAndNoHooksOrTimeValues() {
+        Map<String, Object> values = Map.of("metrics.serviceMonitor.enabled", "true", "metrics.prometheusRule.enabled", "true");
+        String first = Chart.template(values);
+        String second = Chart.template(values);
+        assertThat(second).isEqualTo(first);
+        assertThat(first).doesNotContain("helm.sh/hook").doesNotContain("checksum/").doesNotContain("creationTimestamp");
+        assertThat(Chart.Rendered.parse(first).objects()).allSatisfy(o ->
+                assertThat(o.path("metadata").path("annotations").toString()).doesNotContain("helm.sh/hook"));
+    }
+
+    static JsonNode operatorContainer(Chart.Rendered r) {
+        JsonNode containers = r.get("Deployment", "libpool-operator").at("/spec/template/spec/containers");
+        assertThat(containers).hasSize(1);
+        return containers.get(0);
+    }
+
+    static String env(JsonNode container, String name) {
+        List<JsonNode> matches = new java.util.ArrayList<>();
+        container.path("env").forEach(e -> {
+            if (name.equals(e.path("name").asText())) {
+                matches.add(e);
+            }
+        });
+        assertThat(matches).as("env %s", name).hasSize(1);
+        return matches.get(0).path("value").asText();
+    }
+}
