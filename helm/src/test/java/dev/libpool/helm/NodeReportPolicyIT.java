@@ -116,7 +116,9 @@ class NodeReportPolicyIT {
                 .withImpersonateUsername("system:serviceaccount:" + NAMESPACE + ":libpool-node-daemon")
                 .withImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:" + NAMESPACE, "system:authenticated")
                 .build();
-        config.setImpersonateExtras(Map.of("authentication.kubernetes.io/node-name", List.of(node)));
+        // The key goes into a header name (Impersonate-Extra-<key>), where '/' is not allowed: Kubernetes
+        // expects it percent-encoded and decodes it; Fabric8 passes the key as given.
+        config.setImpersonateExtras(Map.of("authentication.kubernetes.io%2fnode-name", List.of(node)));
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
@@ -149,6 +151,19 @@ class NodeReportPolicyIT {
                     .isInstanceOf(KubernetesClientException.class)
                     .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isIn(403, 422))
                     .hasMessageContaining("not " + NODE_B);
+        }
+    }
+
+    @Test
+    void rbacGivesTheNodeDaemonNoSecretsAndNoDeletion() {
+        try (KubernetesClient daemon = asNodeDaemonOn(NODE_A)) {
+            assertThatThrownBy(() -> daemon.secrets().inNamespace(NAMESPACE).list())
+                    .isInstanceOf(KubernetesClientException.class)
+                    .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));
+            assertThatThrownBy(() -> daemon.genericKubernetesResources(REPORTS).withName(NODE_A).delete())
+                    .isInstanceOf(KubernetesClientException.class)
+                    .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));
+            assertThat(daemon.nodes().list().getItems()).isNotNull(); // allowed: nodes get/list/watch
         }
     }
 
