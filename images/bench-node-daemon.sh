@@ -52,7 +52,7 @@ build_row() { # LABEL NAME GLOB FLAGS(image|default)
     || { echo "$out" >&2; exit 1; }
   local rss libs pool
   rss=$(sed -n 's/^MAXRSS //p' <<<"$out")
-  libs=$(sed -n 's/.*libraries[^0-9]*\([0-9][0-9]*\).*/\1/p' <<<"$out" | head -1)
+  libs=$(sed -n 's/^  libraries *\([0-9][0-9]*\) files.*/\1/p' <<<"$out")
   pool=$(sed -n 's/^  resident *\([0-9.]*\) MiB.*/\1/p' <<<"$out")
   rows+=("| $label | $flags | ${libs:-?} | ${pool:-?} | $(mib "$rss") |")
 }
@@ -63,22 +63,54 @@ build_row "small pool ($LIB_DIR/libp*.so*)" small 'libp*.so*' default
 build_row "all of $LIB_DIR/*.so.*" all '*.so.*' image
 build_row "all of $LIB_DIR/*.so.*" all '*.so.*' default
 
-idle="not measured: set KUBECONFIG to a cluster (a real API server) to measure the idle daemon"
+idle=("not measured: set KUBECONFIG to a cluster (a real API server) to measure the daemon in cluster mode")
+KUBECTL=${KUBECTL:-kubectl}
+sample_rss() { # PID SECONDS -> "last max" in KiB, sampled every second
+  local jpid=$1 n=$2 last=0 max=0 v
+  for ((s = 0; s < n; s++)); do
+    sleep 1
+    v=$(awk '/^VmRSS/ {print $2}' "/proc/$jpid/status" 2>/dev/null) || { echo "the daemon exited" >&2; return 1; }
+    last=$v; ((v > max)) && max=$v
+  done
+  echo "$last $max"
+}
 if [[ -n "${KUBECONFIG:-}" ]]; then
-  node=${NODE_NAME:-libpool-bench}
+  command -v "$KUBECTL" >/dev/null || { echo "KUBECONFIG is set but kubectl is missing (set KUBECTL=/path/to/kubectl)" >&2; exit 3; }
+  node=${NODE_NAME:-$(hostname)}
+  "$KUBECTL" apply --server-side -f "$ROOT/crds/" >/dev/null
+  "$KUBECTL" get node "$node" >/dev/null 2>&1 || { echo "no Node $node in the cluster: run on a node, or set NODE_NAME to one" >&2; exit 3; }
   NODE_NAME=$node "$ENTRY" run --state-dir "$WORK/state-run" --metrics-port 0 > "$WORK/run.log" 2>&1 &
   pid=$!
-  samples=()
-  for ((s = 0; s < SECONDS_IDLE; s++)); do
-    sleep 1
-    kill -0 "$pid" 2>/dev/null || { cat "$WORK/run.log" >&2; echo "the daemon exited" >&2; exit 1; }
-    jpid=$(pgrep -P "$pid" java || echo "$pid")
-    samples+=("$(awk '/^VmRSS/ {print $2}' "/proc/$jpid/status")")
+  read -r last max < <(sample_rss "$pid" "$SECONDS_IDLE") || { cat "$WORK/run.log" >&2; exit 1; }
+  idle=("| idle: no pool selects node $node | $(mib "$last") | $(mib "$max") |")
+  for p in bench-small bench-second; do
+    glob='libp*.so*'; [[ $p == bench-second ]] && glob='libs*.so.*'
+    "$KUBECTL" apply -f - >/dev/null <<YAML
+apiVersion: libpool.dev/v1alpha1
+kind: SharedLibraryPool
+metadata: {name: $p}
+spec:
+  source: {hostPath: {path: /}}
+  include: ["$LIB_DIR/$glob"]
+  maxSize: 1Gi
+  nodeSelector: {kubernetes.io/hostname: "$node"}
+  namespaceSelector: {}
+YAML
   done
+  for ((w = 0; w < 300; w++)); do
+    states=$("$KUBECTL" get npr "$node" -o jsonpath='{range .status.pools[*]}{.name}={.state} {end}' 2>/dev/null || true)
+    [[ $states == *bench-small=Ready* && $states == *bench-second=Ready* ]] && break
+    [[ $states == *=Failed* ]] && { "$KUBECTL" get npr "$node" -o yaml >&2; exit 1; }
+    sleep 1
+  done
+  [[ $states == *bench-small=Ready*bench-second=Ready* || $states == *bench-second=Ready*bench-small=Ready* ]] \
+    || { echo "the pools did not become Ready in 300 s: $states" >&2; exit 1; }
+  read -r last max < <(sample_rss "$pid" "$SECONDS_IDLE") || { cat "$WORK/run.log" >&2; exit 1; }
+  resident=$(awk '$2 ~ "state-run/pools/" {print $2}' /proc/mounts | xargs -r du -sk | awk '{s+=$1} END {printf "%.1f", s/1024}')
+  idle+=("| 2 pools held ($resident MiB on their tmpfs), then $SECONDS_IDLE s idle | $(mib "$last") | $(mib "$max") |")
+  "$KUBECTL" delete slp bench-small bench-second --wait=false >/dev/null
   kill "$pid"; wait "$pid" || true
-  last=${samples[-1]}
-  max=$(printf '%s\n' "${samples[@]}" | sort -n | tail -1)
-  idle="idle \`run\` (no pool selects node $node), after ${SECONDS_IDLE} s: RSS $(mib "$last") MiB, max $(mib "$max") MiB"
+  idle=("| cluster mode (\`run\`) | RSS at the end MiB | max RSS MiB |" "|---|---:|---:|" "${idle[@]}")
 fi
 
 echo
@@ -86,4 +118,4 @@ echo "| pool build | JVM flags | libraries | pool resident MiB | daemon peak RSS
 echo "|---|---|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "$idle"
+printf '%s\n' "${idle[@]}"

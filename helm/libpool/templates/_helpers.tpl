@@ -14,9 +14,9 @@ app.kubernetes.io/name: {{ include "libpool.operatorName" . }}
 app.kubernetes.io/component: operator
 {{- end }}
 
+{{/* The labels the operator gives the node daemon pods (NodeDaemonSet): select by name only. */}}
 {{- define "libpool.nodeDaemonSelector" -}}
 app.kubernetes.io/name: {{ include "libpool.nodeDaemonName" . }}
-app.kubernetes.io/component: node-daemon
 {{- end }}
 
 {{- define "libpool.tag" -}}{{ .Values.image.tag | default .Chart.AppVersion }}{{- end }}

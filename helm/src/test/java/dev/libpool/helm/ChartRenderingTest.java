@@ -33,11 +33,15 @@ class ChartRenderingTest {
                         "Deployment/libpool-operator", "Service/libpool-operator");
         JsonNode container = operatorContainer(r);
         assertThat(container.path("image").asText()).isEqualTo("libpool/operator:0.1.0");
-        assertThat(env(container, "LIBPOOL_NODE_DAEMON_IMAGE")).isEqualTo("libpool/node-daemon:0.1.0");
-        assertThat(env(container, "LIBPOOL_LEADER_ELECTION_ENABLED")).isEqualTo("true");
-        assertThat(env(container, "LIBPOOL_NODE_DAEMON_STATE_DIR")).isEqualTo("/var/lib/libpool");
-        assertThat(env(container, "LIBPOOL_NODE_DAEMON_PRIORITY_CLASS_NAME")).isEqualTo("system-node-critical");
-        assertThat(env(container, "LIBPOOL_NODE_DAEMON_TOLERATIONS")).isEqualTo("[{\"operator\":\"Exists\"}]");
+        assertThat(env(container, "LIBPOOL_DAEMON_IMAGE")).isEqualTo("libpool/node-daemon:0.1.0");
+        assertThat(env(container, "LIBPOOL_LEADER_ELECTION")).isEqualTo("true");
+        assertThat(env(container, "LIBPOOL_RESYNC_PERIOD")).isEqualTo("10m");
+        assertThat(env(container, "LIBPOOL_STATE_DIR")).isEqualTo("/var/lib/libpool");
+        assertThat(env(container, "LIBPOOL_DAEMON_SERVICE_ACCOUNT")).isEqualTo("libpool-node-daemon");
+        assertThat(env(container, "LIBPOOL_DAEMON_PRIORITY_CLASS_NAME")).isEqualTo("system-node-critical");
+        assertThat(env(container, "LIBPOOL_DAEMON_MEMORY_LIMIT")).isEqualTo("1Gi");
+        assertThat(env(container, "LIBPOOL_DAEMON_TOLERATIONS")).isEqualTo("*");
+        assertThat(container.path("env").toString()).doesNotContain("LIBPOOL_SIDECAR_SHIM_IMAGE");
         assertThat(r.objects()).allSatisfy(o -> {
             if (!o.path("kind").asText().startsWith("Cluster") && !o.path("kind").asText().startsWith("ValidatingAdmission")) {
                 assertThat(o.path("metadata").path("namespace").asText()).as("namespace of %s", o).isEqualTo(Chart.NAMESPACE);
@@ -53,18 +57,19 @@ class ChartRenderingTest {
         assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(2);
         assertThat(deployment.at("/spec/template/spec/imagePullSecrets/0/name").asText()).isEqualTo("regcred");
         assertThat(container.path("image").asText()).isEqualTo("registry.example.com/virt/libpool/operator:1.2.3");
-        assertThat(env(container, "LIBPOOL_NODE_DAEMON_IMAGE")).isEqualTo("registry.example.com/virt/libpool/node-daemon:1.2.3");
-        assertThat(env(container, "LIBPOOL_NODE_DAEMON_IMAGE_PULL_SECRETS")).isEqualTo("regcred");
-        assertThat(env(container, "LIBPOOL_LEADER_ELECTION_LEASE_NAME")).isEqualTo("my-lease");
-        assertThat(env(container, "LIBPOOL_NODE_DAEMON_STATE_DIR")).isEqualTo("/srv/libpool");
-        assertThat(env(container, "LIBPOOL_NODE_DAEMON_RESOURCES"))
-                .isEqualTo("{\"limits\":{\"memory\":\"2Gi\"},\"requests\":{\"cpu\":\"20m\",\"memory\":\"128Mi\"}}");
-        assertThat(env(container, "LIBPOOL_NODE_DAEMON_NODE_SELECTOR")).isEqualTo("{\"kubevirt.io/schedulable\":\"true\"}");
+        assertThat(env(container, "LIBPOOL_DAEMON_IMAGE")).isEqualTo("registry.example.com/virt/libpool/node-daemon:1.2.3");
+        assertThat(env(container, "LIBPOOL_DAEMON_IMAGE_PULL_POLICY")).isEqualTo("Always");
+        assertThat(env(container, "LIBPOOL_RESYNC_PERIOD")).isEqualTo("5m");
+        assertThat(env(container, "LIBPOOL_SIDECAR_SHIM_IMAGE")).isEqualTo("registry.example.com/kubevirt/sidecar-shim:v1.9.0");
+        assertThat(env(container, "LIBPOOL_STATE_DIR")).isEqualTo("/srv/libpool");
+        assertThat(env(container, "LIBPOOL_DAEMON_CPU_REQUEST")).isEqualTo("20m");
+        assertThat(env(container, "LIBPOOL_DAEMON_MEMORY_REQUEST")).isEqualTo("128Mi");
+        assertThat(env(container, "LIBPOOL_DAEMON_MEMORY_LIMIT")).isEqualTo("2Gi");
+        assertThat(env(container, "LIBPOOL_DAEMON_TOLERATIONS")).isEqualTo("kubevirt.io/dedicated=vms:NoSchedule,maintenance:*");
         assertThat(container.path("imagePullPolicy").asText()).isEqualTo("Always");
         assertThat(deployment.at("/spec/template/spec/priorityClassName").asText()).isEqualTo("cluster-critical-ops");
         assertThat(env(container, "QUARKUS_LOG_LEVEL")).isEqualTo("DEBUG");
         assertThat(env(container, "LIBPOOL_EXTRA")).isEqualTo("x");
-        assertThat(env(container, "LIBPOOL_NODE_DAEMON_TOLERATIONS")).isEqualTo("[]");
         assertThat(r.ofKind("ValidatingAdmissionPolicy")).isEmpty();
         assertThat(r.ofKind("ValidatingAdmissionPolicyBinding")).isEmpty();
     }
@@ -79,6 +84,8 @@ class ChartRenderingTest {
         assertThat(sm.at("/spec/endpoints/0/path").asText()).isEqualTo("/q/metrics");
         JsonNode pm = r.get("PodMonitor", "libpool-node-daemon");
         assertThat(pm.at("/spec/selector/matchLabels/app.kubernetes.io~1name").asText()).isEqualTo("libpool-node-daemon");
+        // Only the label the operator puts on the node daemon pods (NodeDaemonSet.labels()).
+        assertThat(pm.at("/spec/selector/matchLabels")).hasSize(1);
         JsonNode rules = r.get("PrometheusRule", "libpool").at("/spec/groups/0/rules");
         assertThat(rules).extracting(n -> n.path("alert").asText())
                 .containsExactly("LibpoolPoolDegraded", "LibpoolNodeDaemonDown", "LibpoolKsmConflict");

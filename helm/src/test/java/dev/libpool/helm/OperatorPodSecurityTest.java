@@ -43,8 +43,7 @@ class OperatorPodSecurityTest {
 
     @Test
     void leaderElectionIsOnAndTheLeaseNamespaceComesFromThePod() {
-        assertThat(ChartRenderingTest.env(container, "LIBPOOL_LEADER_ELECTION_ENABLED")).isEqualTo("true");
-        assertThat(ChartRenderingTest.env(container, "LIBPOOL_LEADER_ELECTION_LEASE_NAME")).isEqualTo("libpool-operator");
+        assertThat(ChartRenderingTest.env(container, "LIBPOOL_LEADER_ELECTION")).isEqualTo("true");
         JsonNode namespaceEnv = null;
         for (JsonNode e : container.path("env")) {
             if (e.path("name").asText().equals("LIBPOOL_NAMESPACE")) {

@@ -28,7 +28,8 @@ class ValuesSchemaTest {
             "no-memory-limit.yaml,    nodeDaemon.resources",
             "relative-state-dir.yaml, nodeDaemon.stateDir",
             "zero-replicas.yaml,      operator.replicas",
-            "bad-duration.yaml,       metrics.prometheusRule.for"})
+            "bad-duration.yaml,       metrics.prometheusRule.for",
+            "bad-toleration.yaml,     nodeDaemon.tolerations.0"})
     void badValuesFileIsRefusedWithTheValueNamed(String file, String named) {
         assertThatThrownBy(() -> Chart.template(BAD.resolve(file)))
                 .hasMessageContaining("values don't meet the specifications of the schema")
