@@ -33,14 +33,15 @@ class ChartRenderingTest {
                         "Deployment/libpool-operator", "Service/libpool-operator");
         JsonNode container = operatorContainer(r);
         assertThat(container.path("image").asText()).isEqualTo("libpool/operator:0.1.0");
-        assertThat(env(container, "LIBPOOL_DAEMON_IMAGE")).isEqualTo("libpool/node-daemon:0.1.0");
-        assertThat(env(container, "LIBPOOL_LEADER_ELECTION")).isEqualTo("true");
-        assertThat(env(container, "LIBPOOL_RESYNC_PERIOD")).isEqualTo("10m");
-        assertThat(env(container, "LIBPOOL_STATE_DIR")).isEqualTo("/var/lib/libpool");
-        assertThat(env(container, "LIBPOOL_DAEMON_SERVICE_ACCOUNT")).isEqualTo("libpool-node-daemon");
-        assertThat(env(container, "LIBPOOL_DAEMON_PRIORITY_CLASS_NAME")).isEqualTo("system-node-critical");
-        assertThat(env(container, "LIBPOOL_DAEMON_MEMORY_LIMIT")).isEqualTo("1Gi");
-        assertThat(env(container, "LIBPOOL_DAEMON_TOLERATIONS")).isEqualTo("*");
+        assertEnv(container,
+                "LIBPOOL_DAEMON_IMAGE", "libpool/node-daemon:0.1.0",
+                "LIBPOOL_LEADER_ELECTION", "true",
+                "LIBPOOL_RESYNC_PERIOD", "10m",
+                "LIBPOOL_STATE_DIR", "/var/lib/libpool",
+                "LIBPOOL_DAEMON_SERVICE_ACCOUNT", "libpool-node-daemon",
+                "LIBPOOL_DAEMON_PRIORITY_CLASS_NAME", "system-node-critical",
+                "LIBPOOL_DAEMON_MEMORY_LIMIT", "1Gi",
+                "LIBPOOL_DAEMON_TOLERATIONS", "*");
         assertThat(container.path("env").toString()).doesNotContain("LIBPOOL_SIDECAR_SHIM_IMAGE");
         assertThat(r.objects()).allSatisfy(o -> {
             if (!o.path("kind").asText().startsWith("Cluster") && !o.path("kind").asText().startsWith("ValidatingAdmission")) {
@@ -57,19 +58,21 @@ class ChartRenderingTest {
         assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(2);
         assertThat(deployment.at("/spec/template/spec/imagePullSecrets/0/name").asText()).isEqualTo("regcred");
         assertThat(container.path("image").asText()).isEqualTo("registry.example.com/virt/libpool/operator:1.2.3");
-        assertThat(env(container, "LIBPOOL_DAEMON_IMAGE")).isEqualTo("registry.example.com/virt/libpool/node-daemon:1.2.3");
-        assertThat(env(container, "LIBPOOL_DAEMON_IMAGE_PULL_POLICY")).isEqualTo("Always");
-        assertThat(env(container, "LIBPOOL_RESYNC_PERIOD")).isEqualTo("5m");
-        assertThat(env(container, "LIBPOOL_SIDECAR_SHIM_IMAGE")).isEqualTo("registry.example.com/kubevirt/sidecar-shim:v1.9.0");
-        assertThat(env(container, "LIBPOOL_STATE_DIR")).isEqualTo("/srv/libpool");
-        assertThat(env(container, "LIBPOOL_DAEMON_CPU_REQUEST")).isEqualTo("20m");
-        assertThat(env(container, "LIBPOOL_DAEMON_MEMORY_REQUEST")).isEqualTo("128Mi");
-        assertThat(env(container, "LIBPOOL_DAEMON_MEMORY_LIMIT")).isEqualTo("2Gi");
-        assertThat(env(container, "LIBPOOL_DAEMON_TOLERATIONS")).isEqualTo("kubevirt.io/dedicated=vms:NoSchedule,maintenance:*");
+        assertEnv(container,
+                "LIBPOOL_DAEMON_IMAGE", "registry.example.com/virt/libpool/node-daemon:1.2.3",
+                "LIBPOOL_DAEMON_IMAGE_PULL_POLICY", "Always",
+                "LIBPOOL_RESYNC_PERIOD", "5m",
+                "LIBPOOL_SIDECAR_SHIM_IMAGE", "registry.example.com/kubevirt/sidecar-shim:v1.9.0",
+                "LIBPOOL_STATE_DIR", "/srv/libpool",
+                "LIBPOOL_DAEMON_CPU_REQUEST", "20m",
+                "LIBPOOL_DAEMON_MEMORY_REQUEST", "128Mi",
+                "LIBPOOL_DAEMON_MEMORY_LIMIT", "2Gi",
+                "LIBPOOL_DAEMON_TOLERATIONS", "kubevirt.io/dedicated=vms:NoSchedule,maintenance:*");
         assertThat(container.path("imagePullPolicy").asText()).isEqualTo("Always");
         assertThat(deployment.at("/spec/template/spec/priorityClassName").asText()).isEqualTo("cluster-critical-ops");
-        assertThat(env(container, "QUARKUS_LOG_LEVEL")).isEqualTo("DEBUG");
-        assertThat(env(container, "LIBPOOL_EXTRA")).isEqualTo("x");
+        assertEnv(container,
+                "QUARKUS_LOG_LEVEL", "DEBUG",
+                "LIBPOOL_EXTRA", "x");
         assertThat(r.ofKind("ValidatingAdmissionPolicy")).isEmpty();
         assertThat(r.ofKind("ValidatingAdmissionPolicyBinding")).isEmpty();
     }
@@ -112,6 +115,13 @@ class ChartRenderingTest {
         JsonNode containers = r.get("Deployment", "libpool-operator").at("/spec/template/spec/containers");
         assertThat(containers).hasSize(1);
         return containers.get(0);
+    }
+
+    /** name, value, name, value, ...: each env var is set exactly once, to that value. */
+    static void assertEnv(JsonNode container, String... nameValue) {
+        for (int i = 0; i < nameValue.length; i += 2) {
+            assertThat(env(container, nameValue[i])).as("env %s", nameValue[i]).isEqualTo(nameValue[i + 1]);
+        }
     }
 
     static String env(JsonNode container, String name) {
