@@ -2,6 +2,7 @@ package dev.libpool.helm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.libpool.kubetest.TestCluster;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -13,12 +14,8 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.FileInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,14 +26,13 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The node-report fence on a REAL API server: the chart's RBAC and ValidatingAdmissionPolicy applied,
  * then requests made as the node daemon's service account (impersonated, with the node-name extra a
- * pod-bound token carries). Runs against the cluster of KUBECONFIG (needs cluster-admin: it creates a
- * namespace, the NodePoolReport CRD if absent, cluster roles and the policy, all suffixed and removed
- * afterwards).
+ * pod-bound token carries). Runs against the tests' API server (TestCluster: the cluster of KUBECONFIG, else
+ * the local kube-apiserver built from Go modules); it creates a namespace, cluster roles and the policy, all
+ * suffixed and removed afterwards.
  */
 class NodeReportPolicyIT {
     private static final ResourceDefinitionContext REPORTS = new ResourceDefinitionContext.Builder()
@@ -46,25 +42,17 @@ class NodeReportPolicyIT {
     private static final String NAMESPACE = "libpool" + SUFFIX;
     private static final String NODE_A = "libpool" + SUFFIX + "-node-a";
     private static final String NODE_B = "libpool" + SUFFIX + "-node-b";
+    private static TestCluster cluster;
     private static KubernetesClient admin;
     private static final List<HasMetadata> created = new ArrayList<>();
 
     @BeforeAll
-    static void applyTheChartsRbacAndPolicy() throws IOException {
-        String kubeconfig = System.getenv("KUBECONFIG");
-        if (kubeconfig == null || kubeconfig.isBlank()) {
-            return;
-        }
-        admin = new KubernetesClientBuilder().build();
+    static void applyTheChartsRbacAndPolicy() {
+        // The tests' API server (KUBECONFIG's cluster, else the local kube-apiserver), with the libpool CRDs
+        // installed; skips every test here, naming the command that builds one, when there is none.
+        cluster = TestCluster.get();
+        admin = cluster.client();
         admin.resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
-        if (admin.apiextensions().v1().customResourceDefinitions().withName("nodepoolreports.libpool.dev").get() == null) {
-            try (InputStream crd = new FileInputStream(Chart.DIR.resolve("crds/nodepoolreports.libpool.dev-v1.yml").toFile())) {
-                created.add(admin.resource(admin.apiextensions().v1().customResourceDefinitions().load(crd).item()).create());
-            }
-            admin.apiextensions().v1().customResourceDefinitions().withName("nodepoolreports.libpool.dev")
-                    .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
-                            .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 60, java.util.concurrent.TimeUnit.SECONDS);
-        }
         Chart.Rendered rendered = Chart.Rendered.parse(Chart.helm().template().withName("libpool").withNamespace(NAMESPACE).call());
         for (String kind : List.of("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ValidatingAdmissionPolicy",
                 "ValidatingAdmissionPolicyBinding")) {
@@ -72,12 +60,6 @@ class NodeReportPolicyIT {
                 created.add(admin.resource(suffixed(object)).create());
             }
         }
-    }
-
-    @BeforeEach
-    void needsACluster() {
-        assumeTrue(admin != null, "KUBECONFIG is not set: point it at a cluster (Kubernetes >= 1.30, cluster-admin) "
-                + "to check the node-report policy on a real API server");
     }
 
     /** Cluster-scoped names get the run's suffix, so the test never touches a real install. */
@@ -108,18 +90,10 @@ class NodeReportPolicyIT {
             admin.resource(created.get(i)).delete();
         }
         admin.namespaces().withName(NAMESPACE).delete();
-        admin.close();
     }
 
     private static KubernetesClient asNodeDaemonOn(String node) {
-        Config config = new io.fabric8.kubernetes.client.ConfigBuilder(admin.getConfiguration())
-                .withImpersonateUsername("system:serviceaccount:" + NAMESPACE + ":libpool-node-daemon")
-                .withImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:" + NAMESPACE, "system:authenticated")
-                .build();
-        // The key goes into a header name (Impersonate-Extra-<key>), where '/' is not allowed: Kubernetes
-        // expects it percent-encoded and decodes it; Fabric8 passes the key as given.
-        config.setImpersonateExtras(Map.of("authentication.kubernetes.io%2fnode-name", List.of(node)));
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return cluster.asServiceAccount(NAMESPACE, "libpool-node-daemon", node);
     }
 
     private static GenericKubernetesResource report(String name) {
@@ -169,7 +143,7 @@ class NodeReportPolicyIT {
 
     @Test
     void aTokenWithoutNodeClaimIsDenied() {
-        Config config = new io.fabric8.kubernetes.client.ConfigBuilder(admin.getConfiguration())
+        Config config = new io.fabric8.kubernetes.client.ConfigBuilder(cluster.config())
                 .withImpersonateUsername("system:serviceaccount:" + NAMESPACE + ":libpool-node-daemon")
                 .withImpersonateGroups("system:serviceaccounts", "system:authenticated").build();
         try (KubernetesClient noClaim = new KubernetesClientBuilder().withConfig(config).build()) {
