@@ -58,6 +58,21 @@ class ServerValidationIT {
         });
     }
 
+    /** Without strict field validation (a client's default, unlike kubectl's) a misspelt field is dropped, not refused. */
+    @Test
+    void aMisspeltFieldIsOnlyRefusedUnderStrictValidation() throws IOException {
+        ObjectNode pool = (ObjectNode) GeneratedCrd.YAML.readTree(ExamplesTest.EXAMPLES.resolve("basic-pool.yaml").toFile());
+        ((ObjectNode) pool.get("spec")).put("maxsize", "1Gi");
+        GenericKubernetesResource resource = SERIALIZATION.convertValue(pool, GenericKubernetesResource.class);
+
+        GenericKubernetesResource stored = pools().resource(resource).dryRun().create();
+
+        JsonNode spec = SERIALIZATION.convertValue(stored, JsonNode.class).get("spec");
+        assertThat(spec.has("maxsize")).as("pruned: %s", spec).isFalse();
+        assertThat(spec.get("maxSize").asText()).as("the real field keeps its value").isEqualTo(pool.at("/spec/maxSize").asText());
+        assertThatThrownBy(() -> dryRunCreate(pool)).hasMessageContaining("unknown field \"spec.maxsize\"");
+    }
+
     @Test
     void fullReportStatusIsStoredAsWritten() throws IOException {
         JsonNode fixture = GeneratedCrd.YAML.readTree(TestResources.read("full-node-pool-report.yaml"));
