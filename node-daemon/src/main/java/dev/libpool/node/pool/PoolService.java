@@ -43,6 +43,7 @@ public final class PoolService {
     private final Natives natives;
     private final ErofsImageBuilder builder;
     private final ProcMaps procMaps;
+    private final SourceFacts sourceFacts = new SourceFacts();
     private PoolStore store;
     /** "inode key/digest" of the last pool.img whose content was hashed and matched its name. */
     private String verified;
@@ -87,7 +88,7 @@ public final class PoolService {
                 try {
                     selection = new LibrarySelector(spec.effectiveInclude(), spec.getExclude(),
                             spec.getInclude() != null && !spec.getInclude().isEmpty(),
-                            PoolGeometry.maxBytes(spec.getMaxSize())).select(paths.resolve(spec.getSource().getHostPath().getPath()));
+                            PoolGeometry.maxBytes(spec.getMaxSize()), sourceFacts).select(paths.resolve(spec.getSource().getHostPath().getPath()));
                     serving = Optional.of(buildIfChanged(spec, selection, serving));
                 } catch (PoolFailure f) {
                     failure = f;
@@ -223,7 +224,12 @@ public final class PoolService {
                 .map(r -> r.buildKey().equals(buildKey)).orElse(false)) {
             return serving.get();
         }
-        BuiltImage image = builder.build(manifest, selection, scripts, deviceSize, paths.buildDir());
+        BuiltImage image;
+        try {
+            image = builder.build(manifest, selection, scripts, deviceSize, paths.buildDir());
+        } finally {
+            sourceFacts.restamp(selection.files().stream().map(LibraryFile::source).toList());
+        }
         try {
             new ImageRecord(buildKey, image.dataBytes(), manifest).write(paths.metaDir(name()), image.sha256());
             if (!serving.equals(Optional.of(image.sha256()))) {
