@@ -8,6 +8,8 @@ import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.host.Natives;
+import dev.libpool.node.learn.PagePresence;
+import dev.libpool.node.learn.UsageLearner;
 import dev.libpool.node.pool.PoolFailure.Reason;
 
 import java.io.IOException;
@@ -44,6 +46,7 @@ public final class PoolService {
     private final ErofsImageBuilder builder;
     private final ProcMaps procMaps;
     private final SourceFacts sourceFacts = new SourceFacts();
+    private UsageLearner learner;
     private PoolStore store;
     /** "inode key/digest" of the last pool.img whose content was hashed and matched its name. */
     private String verified;
@@ -153,6 +156,9 @@ public final class PoolService {
             throw new PoolFailure(Reason.InvalidSpec, "metadata.name \"" + name + "\" must be a DNS label of at most "
                     + MAX_NAME + " characters (lower-case letters, digits, '-')");
         }
+        if (learner == null) {
+            learner = new UsageLearner(new PagePresence(paths.proc()), paths.metaDir(name));
+        }
         SharedLibraryPoolSpec spec = pool.getSpec();
         if (spec == null || spec.getSource() == null || spec.getSource().getHostPath() == null
                 || spec.getSource().getHostPath().getPath() == null || !spec.getSource().getHostPath().getPath().startsWith("/")) {
@@ -250,6 +256,7 @@ public final class PoolService {
             GenerationCollector.Result collected = new GenerationCollector(procMaps).collect(store);
             for (Path removed : collected.removed()) {
                 Files.deleteIfExists(paths.metaDir(name()).resolve(PoolStore.digestOf(removed) + ".json"));
+                Files.deleteIfExists(paths.metaDir(name()).resolve(PoolStore.digestOf(removed) + UsageLearner.SUFFIX));
             }
             retained = collected.retained().size();
         } else {
@@ -272,6 +279,11 @@ public final class PoolService {
         state.setMappers(usage.mappers());
         state.setResidentBytes(usage.residentBytes());
         state.setSavedBytes(usage.savedBytes());
+        state.setUsed(learner.learn(store.generationFile(serving.get()), serving.get(), usage.mapperPids(), () -> {
+            if (!store.medium().mounted()) {
+                natives.dropCache(store.stableFile()); // the layout read is the daemon's, not a guest's
+            }
+        }));
     }
 
     private Result failed(NodePoolState state, PoolFailure f, Optional<String> serving) {

@@ -6,10 +6,12 @@ import dev.libpool.api.v1alpha1.PoolMedium;
 import dev.libpool.api.v1alpha1.PoolSource;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
+import dev.libpool.api.v1alpha1.UsedContent;
 import dev.libpool.node.RootHost;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.host.Natives;
+import dev.libpool.node.learn.ErofsLayout;
 import dev.libpool.node.pool.PoolFailure.Reason;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -120,6 +122,35 @@ class PageCachePoolIT {
         assertThat(two.getMappers()).isEqualTo(2);
         assertThat(two.getResidentBytes()).as("shared pages count once").isEqualTo(4 * PAGE);
         assertThat(two.getSavedBytes()).as("Rss 3 + 4 pages, resident 4").isEqualTo(3 * PAGE);
+    }
+
+    @Test
+    void learnsWhichLibrariesMappersTouchedAndKeepsItAcrossARestart() throws Exception {
+        PoolService service = PoolService.onHost(pool(PoolMedium.PageCache), "test", paths);
+        PoolService.Result published = service.reconcile();
+        assertThat(published.state().getUsed().getPages()).as("nothing touched yet").isZero();
+        ErofsLayout layout = ErofsLayout.read(published.stableFile());
+        natives.dropCache(published.stableFile());
+        List<ErofsLayout.FileExtents> libs = layout.files().stream().filter(f -> f.path().startsWith("/usr/")
+                && f.extents().get(0).blocks() >= 3).limit(2).toList();
+        long a = libs.get(0).extents().get(0).imageBlock() * PAGE, b = libs.get(1).extents().get(0).imageBlock() * PAGE;
+
+        mapper(published.stableFile(), a, a + 2 * PAGE);
+        mapper(published.stableFile(), a, b);
+        UsedContent used = service.reconcile().state().getUsed();
+
+        assertThat(used.getFiles()).isEqualTo(2);
+        assertThat(used.getFileBytes()).isEqualTo(libs.get(0).size() + libs.get(1).size());
+        assertThat(used.getPages()).isEqualTo(3);
+        assertThat(used.getBytes()).isEqualTo(3 * PAGE);
+
+        children.forEach(Process::destroyForcibly);
+        for (Process p : children) {
+            p.waitFor();
+        }
+        UsedContent remembered = PoolService.onHost(pool(PoolMedium.PageCache), "test", paths).reconcile().state().getUsed();
+        assertThat(remembered.getFiles()).isEqualTo(2);
+        assertThat(remembered.getPages()).isEqualTo(3);
     }
 
     @Test
