@@ -37,6 +37,7 @@ public final class ErofsLayout {
     private final List<FileExtents> files;
     private final long[] starts;
     private final int[] owners;
+    private final long[] fileBlocks;
 
     private ErofsLayout(int blockBits, List<FileExtents> files) {
         this.blockBits = blockBits;
@@ -44,16 +45,18 @@ public final class ErofsLayout {
         List<long[]> runs = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
             for (Extent e : files.get(i).extents()) {
-                runs.add(new long[]{e.imageBlock(), e.imageBlock() + e.blocks(), i});
+                runs.add(new long[]{e.imageBlock(), e.imageBlock() + e.blocks(), i, e.fileBlock()});
             }
         }
         runs.sort(Comparator.comparingLong(r -> r[0]));
         starts = new long[runs.size() * 2];
         owners = new int[runs.size()];
+        fileBlocks = new long[runs.size()];
         for (int i = 0; i < runs.size(); i++) {
             starts[2 * i] = runs.get(i)[0];
             starts[2 * i + 1] = runs.get(i)[1];
             owners[i] = (int) runs.get(i)[2];
+            fileBlocks[i] = runs.get(i)[3];
         }
     }
 
@@ -73,6 +76,33 @@ public final class ErofsLayout {
 
     /** The index in {@link #files()} of the file whose data holds image block {@code block}, or -1 (metadata, free). */
     public int ownerOfBlock(long block) {
+        int run = run(block);
+        return run < 0 ? -1 : owners[run];
+    }
+
+    /**
+     * Every file block that image block {@code block} holds, as {file index, file block} pairs: more than one
+     * when a chunk-based image stores identical chunks once.
+     */
+    public List<long[]> filesAtBlock(long block) {
+        int run = run(block);
+        if (run < 0) {
+            return List.of();
+        }
+        int first = run;
+        while (first > 0 && starts[2 * (first - 1) + 1] > block) {
+            first--; // runs are sorted by start; shared chunks make equal, overlapping runs
+        }
+        List<long[]> out = new ArrayList<>();
+        for (int r = first; r < owners.length && starts[2 * r] <= block; r++) {
+            if (block < starts[2 * r + 1]) {
+                out.add(new long[]{owners[r], fileBlocks[r] + block - starts[2 * r]});
+            }
+        }
+        return out;
+    }
+
+    private int run(long block) {
         int lo = 0, hi = owners.length - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
@@ -81,7 +111,7 @@ public final class ErofsLayout {
             } else if (block >= starts[2 * mid + 1]) {
                 lo = mid + 1;
             } else {
-                return owners[mid];
+                return mid;
             }
         }
         return -1;

@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.BitSet;
 import java.util.Collection;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Learns, pass after pass, which pages of a pool's serving generation the mapping QEMUs have touched: the
@@ -62,40 +60,22 @@ public final class UsageLearner {
         return summarize(layout, pages);
     }
 
-    /** The guest paths of the libraries with at least one touched page (for narrowing the next generation). */
-    public Set<String> usedPaths() {
-        Set<String> used = new TreeSet<>();
-        if (layout != null) {
-            forEachTouchedFile(layout, pages, i -> used.add(layout.files().get(i).path()));
-        }
-        return used;
+    /** The library pages touched in the serving generation so far. */
+    public LearnedPages learnedPages() {
+        return layout == null ? LearnedPages.empty() : LearnedPages.of(layout, pages);
     }
 
-    /** Files, their bytes and the pages touched, from the layout and the touched image pages (pure). */
+    /** Libraries, their bytes and the image pages touched, from the layout and the touched image pages (pure). */
     static UsedContent summarize(ErofsLayout layout, BitSet pages) {
-        long[] fileBytes = {0};
-        int[] files = {0};
-        forEachTouchedFile(layout, pages, i -> {
-            files[0]++;
-            fileBytes[0] += layout.files().get(i).size();
-        });
+        LearnedPages learned = LearnedPages.of(layout, pages);
+        java.util.Map<String, Long> sizes = new java.util.HashMap<>();
+        layout.files().forEach(f -> sizes.put(f.path(), f.size()));
         UsedContent used = new UsedContent();
-        used.setFiles(files[0]);
-        used.setFileBytes(fileBytes[0]);
+        used.setFiles(learned.byPath().size());
+        used.setFileBytes(learned.byPath().keySet().stream().mapToLong(sizes::get).sum());
         used.setPages((long) pages.cardinality());
         used.setBytes((long) pages.cardinality() * layout.blockSize());
         return used;
-    }
-
-    private static void forEachTouchedFile(ErofsLayout layout, BitSet pages, java.util.function.IntConsumer action) {
-        BitSet touched = new BitSet();
-        for (int p = pages.nextSetBit(0); p >= 0; p = pages.nextSetBit(p + 1)) {
-            int owner = layout.ownerOfBlock(p); // pages and blocks are both 4 KiB (checked at build)
-            if (owner >= 0) {
-                touched.set(owner);
-            }
-        }
-        touched.stream().forEach(action);
     }
 
     /** An I/O step to run after the layout was read. */

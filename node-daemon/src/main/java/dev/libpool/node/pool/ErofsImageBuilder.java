@@ -1,5 +1,6 @@
 package dev.libpool.node.pool;
 
+import dev.libpool.node.learn.LearnedPages;
 import dev.libpool.node.pool.PoolFailure.Reason;
 
 import java.io.File;
@@ -44,6 +45,17 @@ public final class ErofsImageBuilder {
 
     public BuiltImage build(Manifest manifest, Selection selection, ImageScripts scripts, long deviceSize,
                             Path scratchDir) throws PoolFailure, IOException {
+        return build(manifest, selection, scripts, deviceSize, scratchDir, null);
+    }
+
+    /**
+     * @param dense learned pages to lay out together, or null for the plain layout. Dense images are built with
+     *              4 KiB chunks: mkfs.erofs stores identical chunks once and writes data in tree order, so the
+     *              touched pages, staged first as {@code /.libpool/touched}, lie together at the start of the
+     *              data, and each library's chunks point there for its touched pages.
+     */
+    public BuiltImage build(Manifest manifest, Selection selection, ImageScripts scripts, long deviceSize,
+                            Path scratchDir, LearnedPages dense) throws PoolFailure, IOException {
         Path mkfsPath = locateMkfs();
         Files.createDirectories(scratchDir);
         Path staging = Files.createTempDirectory(scratchDir, "staging-");
@@ -51,8 +63,11 @@ public final class ErofsImageBuilder {
         try {
             long t0 = System.nanoTime();
             stage(staging, manifest, selection, scripts);
+            if (dense != null) {
+                DenseArea.write(staging.resolve(".libpool/touched"), selection, dense);
+            }
             long t1 = System.nanoTime();
-            runMkfs(mkfsPath, image, staging, uuid(manifest, scripts));
+            runMkfs(mkfsPath, image, staging, uuid(manifest, scripts), dense != null);
             long t2 = System.nanoTime();
             long dataBytes = Files.size(image);
             checkBlockSize(image);
@@ -164,9 +179,14 @@ public final class ErofsImageBuilder {
         return UUID.nameUUIDFromBytes(all.array()).toString();
     }
 
-    private static void runMkfs(Path mkfsPath, Path image, Path staging, String uuid) throws PoolFailure, IOException {
-        List<String> cmd = List.of(mkfsPath.toString(), "-x-1", "-Enoinline_data", "-T0", "-U" + uuid, "--all-root",
-                "--quiet", image.toString(), staging.toString());
+    private static void runMkfs(Path mkfsPath, Path image, Path staging, String uuid, boolean chunked)
+            throws PoolFailure, IOException {
+        List<String> cmd = new ArrayList<>(List.of(mkfsPath.toString(), "-x-1", "-Enoinline_data", "-T0", "-U" + uuid,
+                "--all-root", "--quiet"));
+        if (chunked) {
+            cmd.add("--chunksize=" + DenseArea.PAGE);
+        }
+        cmd.addAll(List.of(image.toString(), staging.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String output;
         try {

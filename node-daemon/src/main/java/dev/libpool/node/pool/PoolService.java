@@ -1,6 +1,7 @@
 package dev.libpool.node.pool;
 
 import dev.libpool.api.v1alpha1.ImageInfo;
+import dev.libpool.api.v1alpha1.LearnedLayout;
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.PoolMedium;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
@@ -8,6 +9,8 @@ import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.host.Natives;
+import dev.libpool.node.learn.LearnedBuild;
+import dev.libpool.node.learn.LearnedPages;
 import dev.libpool.node.learn.PagePresence;
 import dev.libpool.node.learn.UsageLearner;
 import dev.libpool.node.pool.PoolFailure.Reason;
@@ -17,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -47,6 +51,7 @@ public final class PoolService {
     private final ProcMaps procMaps;
     private final SourceFacts sourceFacts = new SourceFacts();
     private UsageLearner learner;
+    private LearnedBuild learned;
     private PoolStore store;
     /** "inode key/digest" of the last pool.img whose content was hashed and matched its name. */
     private String verified;
@@ -158,6 +163,7 @@ public final class PoolService {
         }
         if (learner == null) {
             learner = new UsageLearner(new PagePresence(paths.proc()), paths.metaDir(name));
+            learned = new LearnedBuild(paths.metaDir(name));
         }
         SharedLibraryPoolSpec spec = pool.getSpec();
         if (spec == null || spec.getSource() == null || spec.getSource().getHostPath() == null
@@ -224,29 +230,41 @@ public final class PoolService {
         ImageScripts scripts = ImageScripts.fromGuestModule();
         long deviceSize = PoolGeometry.deviceSizeBytes(spec.getMaxSize());
         Long generation = pool.getMetadata().getGeneration();
-        Manifest manifest = Manifest.of(name(), generation == null ? 1 : generation, selection);
-        String buildKey = ImageRecord.buildKey(manifest, scripts, deviceSize);
-        if (serving.isPresent() && ImageRecord.read(paths.metaDir(name()), serving.get())
-                .map(r -> r.buildKey().equals(buildKey)).orElse(false)) {
+        Manifest full = Manifest.of(name(), generation == null ? 1 : generation, selection);
+        String buildKey = ImageRecord.buildKey(full, scripts, deviceSize);
+        Optional<ImageRecord> record = serving.flatMap(d -> ImageRecord.read(paths.metaDir(name()), d));
+        LearnedLayout mode = spec.getLearnedLayout();
+        if (record.map(r -> r.buildKey().equals(buildKey) && !learned.wantsRebuild(mode, r.learnedFrom())).orElse(false)) {
             return serving.get();
         }
+        LearnedPages dense = learned.input(mode);
+        Selection built = mode == LearnedLayout.Narrow && dense != null ? narrow(selection, dense) : selection;
+        Manifest manifest = built == selection ? full : Manifest.of(full.pool(), full.generation(), built);
         BuiltImage image;
         try {
-            image = builder.build(manifest, selection, scripts, deviceSize, paths.buildDir());
+            image = builder.build(manifest, built, scripts, deviceSize, paths.buildDir(), dense);
         } finally {
             sourceFacts.restamp(selection.files().stream().map(LibraryFile::source).toList());
         }
         try {
-            new ImageRecord(buildKey, image.dataBytes(), manifest).write(paths.metaDir(name()), image.sha256());
+            new ImageRecord(buildKey, image.dataBytes(), manifest, LearnedBuild.origin(mode, dense))
+                    .write(paths.metaDir(name()), image.sha256());
             if (!serving.equals(Optional.of(image.sha256()))) {
                 store.publish(image);
                 verified = FileKey.of(store.stableFile()) + "/" + image.sha256();
-                LOG.info(() -> "published pool " + name() + " generation sha256:" + image.sha256());
+                LOG.info(() -> "published pool " + name() + " generation sha256:" + image.sha256()
+                        + (dense == null ? "" : " (" + mode + " layout from " + dense.pageCount() + " learned pages)"));
             }
             return image.sha256();
         } finally {
             Files.deleteIfExists(image.file());
         }
+    }
+
+    /** The libraries guests touched; all of them when none of the learned paths is selected any more. */
+    private static Selection narrow(Selection selection, LearnedPages learned) {
+        List<LibraryFile> used = selection.files().stream().filter(f -> learned.byPath().containsKey(f.guestPath())).toList();
+        return used.isEmpty() ? selection : new Selection(used, selection.skipped());
     }
 
     /** Fills image, path and usage of the serving generation; collects unmapped generations when allowed. */
@@ -284,6 +302,7 @@ public final class PoolService {
                 natives.dropCache(store.stableFile()); // the layout read is the daemon's, not a guest's
             }
         }));
+        learned.observe(learner.learnedPages(), usage.mappers());
     }
 
     private Result failed(NodePoolState state, PoolFailure f, Optional<String> serving) {

@@ -1,6 +1,7 @@
 package dev.libpool.node.pool;
 
 import dev.libpool.api.v1alpha1.HostPathSource;
+import dev.libpool.api.v1alpha1.LearnedLayout;
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.PoolMedium;
 import dev.libpool.api.v1alpha1.PoolSource;
@@ -12,6 +13,7 @@ import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.host.Natives;
 import dev.libpool.node.learn.ErofsLayout;
+import dev.libpool.node.learn.LearnedBuild;
 import dev.libpool.node.pool.PoolFailure.Reason;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -154,6 +156,34 @@ class PageCachePoolIT {
     }
 
     @Test
+    void narrowOnceLearningSettledBuildsAGenerationOfTheTouchedLibrariesOnly() throws Exception {
+        SharedLibraryPool narrow = pool(PoolMedium.PageCache);
+        narrow.getSpec().setLearnedLayout(LearnedLayout.Narrow);
+        PoolService service = PoolService.onHost(narrow, "test", paths);
+        PoolService.Result first = service.reconcile();
+        ErofsLayout layout = ErofsLayout.read(first.stableFile());
+        List<ErofsLayout.FileExtents> libs = layout.files().stream().filter(f -> f.path().startsWith("/usr/")
+                && f.extents().get(0).blocks() >= 3).limit(2).toList();
+        mapper(first.stableFile(), libs.get(0).extents().get(0).imageBlock() * PAGE + PAGE,
+                libs.get(1).extents().get(0).imageBlock() * PAGE + PAGE);
+
+        NodePoolState state = first.state();
+        for (int pass = 0; pass <= LearnedBuild.SETTLE_PASSES + 1; pass++) {
+            state = service.reconcile().state();
+        }
+
+        assertReady(state);
+        assertThat(state.getImage().getDigest()).as("a new generation").isNotEqualTo(first.state().getImage().getDigest());
+        assertThat(state.getImage().getLibraryCount()).isEqualTo(2);
+        assertThat(state.getRetainedGenerations()).as("the first one is still mapped").isEqualTo(1);
+        ErofsLayout narrowed = ErofsLayout.read(service.store().stableFile());
+        assertThat(narrowed.files().stream().map(ErofsLayout.FileExtents::path).filter(p -> p.startsWith("/usr/")))
+                .containsExactlyInAnyOrder(libs.get(0).path(), libs.get(1).path());
+        String digest = state.getImage().getDigest();
+        assertThat(service.reconcile().state().getImage().getDigest()).as("no churn").isEqualTo(digest);
+    }
+
+    @Test
     void aLeftoverMountFromAnotherMediumIsAMismatchAndTheOldPoolKeepsServing() throws Exception {
         PoolService.Result tmpfs = PoolService.onHost(pool(PoolMedium.tmpfs), "test", paths).reconcile();
         assertReady(tmpfs);
@@ -168,8 +198,11 @@ class PageCachePoolIT {
     }
 
     private static void assertReady(PoolService.Result r) {
-        assertThat(r.state().getState()).as(r.state().getReason() + ": " + r.state().getMessage())
-                .isEqualTo(NodePoolState.State.Ready);
+        assertReady(r.state());
+    }
+
+    private static void assertReady(NodePoolState s) {
+        assertThat(s.getState()).as(s.getReason() + ": " + s.getMessage()).isEqualTo(NodePoolState.State.Ready);
     }
 
     private void mapper(Path file, long... offsets) throws Exception {
