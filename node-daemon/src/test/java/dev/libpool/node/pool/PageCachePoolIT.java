@@ -22,12 +22,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,20 +38,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class PageCachePoolIT {
 
-    /** Maps the file, touches the pages at the given offsets, reports, and holds the mapping until stdin closes. */
-    private static final String MAPPER = """
-            import mmap, sys
-            f = open(sys.argv[1], 'rb')
-            m = mmap.mmap(f.fileno(), 0, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ)
-            m.madvise(mmap.MADV_RANDOM)
-            s = sum(m[int(o)] for o in sys.argv[2:])
-            print('ready', flush=True)
-            sys.stdin.read()
-            """;
     private static final int PAGE = 4096;
 
     private final Natives natives = new JnaNatives();
-    private final List<Process> children = new ArrayList<>();
+    private final Mappers mappers = new Mappers();
     private Path dir;
     private Path source;
     private HostPaths paths;
@@ -77,10 +64,7 @@ class PageCachePoolIT {
 
     @AfterEach
     void cleanUp() throws Exception {
-        children.forEach(Process::destroyForcibly);
-        for (Process p : children) {
-            p.waitFor();
-        }
+        mappers.close();
         if (dir != null) {
             RootHost.cleanUp(dir);
         }
@@ -113,13 +97,13 @@ class PageCachePoolIT {
         PoolService service = PoolService.onHost(pool(PoolMedium.PageCache), "test", paths);
         Path file = service.reconcile().stableFile();
 
-        mapper(file, 0, 5 * PAGE, 17 * PAGE);
+        mappers.map(file, 0, 5 * PAGE, 17 * PAGE);
         NodePoolState one = service.reconcile().state();
         assertThat(one.getMappers()).isEqualTo(1);
         assertThat(one.getResidentBytes()).isEqualTo(3 * PAGE);
         assertThat(one.getSavedBytes()).isZero();
 
-        mapper(file, 0, 5 * PAGE, 17 * PAGE, 30 * PAGE);
+        mappers.map(file, 0, 5 * PAGE, 17 * PAGE, 30 * PAGE);
         NodePoolState two = service.reconcile().state();
         assertThat(two.getMappers()).isEqualTo(2);
         assertThat(two.getResidentBytes()).as("shared pages count once").isEqualTo(4 * PAGE);
@@ -137,8 +121,8 @@ class PageCachePoolIT {
                 && f.extents().get(0).blocks() >= 3).limit(2).toList();
         long a = libs.get(0).extents().get(0).imageBlock() * PAGE, b = libs.get(1).extents().get(0).imageBlock() * PAGE;
 
-        mapper(published.stableFile(), a, a + 2 * PAGE);
-        mapper(published.stableFile(), a, b);
+        mappers.map(published.stableFile(), a, a + 2 * PAGE);
+        mappers.map(published.stableFile(), a, b);
         UsedContent used = service.reconcile().state().getUsed();
 
         assertThat(used.getFiles()).isEqualTo(2);
@@ -146,10 +130,7 @@ class PageCachePoolIT {
         assertThat(used.getPages()).isEqualTo(3);
         assertThat(used.getBytes()).isEqualTo(3 * PAGE);
 
-        children.forEach(Process::destroyForcibly);
-        for (Process p : children) {
-            p.waitFor();
-        }
+        mappers.close();
         UsedContent remembered = PoolService.onHost(pool(PoolMedium.PageCache), "test", paths).reconcile().state().getUsed();
         assertThat(remembered.getFiles()).isEqualTo(2);
         assertThat(remembered.getPages()).isEqualTo(3);
@@ -164,7 +145,7 @@ class PageCachePoolIT {
         ErofsLayout layout = ErofsLayout.read(first.stableFile());
         List<ErofsLayout.FileExtents> libs = layout.files().stream().filter(f -> f.path().startsWith("/usr/")
                 && f.extents().get(0).blocks() >= 3).limit(2).toList();
-        mapper(first.stableFile(), libs.get(0).extents().get(0).imageBlock() * PAGE + PAGE,
+        mappers.map(first.stableFile(), libs.get(0).extents().get(0).imageBlock() * PAGE + PAGE,
                 libs.get(1).extents().get(0).imageBlock() * PAGE + PAGE);
 
         NodePoolState state = first.state();
@@ -181,6 +162,25 @@ class PageCachePoolIT {
                 .containsExactlyInAnyOrder(libs.get(0).path(), libs.get(1).path());
         String digest = state.getImage().getDigest();
         assertThat(service.reconcile().state().getImage().getDigest()).as("no churn").isEqualTo(digest);
+    }
+
+    @Test
+    void aPoolThatNoLongerSelectsTheNodeGoesOnceNothingMapsIt() throws Exception {
+        PoolService.Result tmpfs = PoolService.onHost(pool(PoolMedium.tmpfs), "cluster", paths).reconcile();
+        assertReady(tmpfs);
+        PoolTeardown teardown = new PoolTeardown(paths, natives);
+        assertThat(teardown.owned("cluster")).containsExactly("it");
+        mappers.map(tmpfs.stableFile(), 0);
+
+        assertThat(teardown.tearDown("it")).as("mapped: stays").isFalse();
+        assertThat(natives.filesystemType(tmpfs.stableFile())).isEqualTo(Natives.TMPFS_MAGIC);
+
+        mappers.close();
+        assertThat(teardown.tearDown("it")).isTrue();
+        assertThat(paths.poolDir("it")).doesNotExist();
+        assertThat(paths.metaDir("it")).doesNotExist();
+        assertThat(teardown.owned("cluster")).isEmpty();
+        assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(paths.poolDir("it").toString());
     }
 
     @Test
@@ -203,16 +203,6 @@ class PageCachePoolIT {
 
     private static void assertReady(NodePoolState s) {
         assertThat(s.getState()).as(s.getReason() + ": " + s.getMessage()).isEqualTo(NodePoolState.State.Ready);
-    }
-
-    private void mapper(Path file, long... offsets) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("python3", "-c", MAPPER, file.toString()));
-        for (long o : offsets) {
-            cmd.add(Long.toString(o));
-        }
-        Process p = new ProcessBuilder(cmd).start();
-        children.add(p);
-        assertThat(new BufferedReader(new InputStreamReader(p.getInputStream())).readLine()).isEqualTo("ready");
     }
 
     private SharedLibraryPool pool(PoolMedium medium) {

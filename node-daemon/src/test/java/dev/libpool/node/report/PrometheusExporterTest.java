@@ -45,7 +45,7 @@ class PrometheusExporterTest {
         ksm.setState("Managed");
         ksm.setProfitBytes(123456L);
         ksm.setKsmdCpuSeconds(22.5);
-        ksm.setSysfs(Map.of("pages_sharing", 30L, "run", 1L));
+        ksm.setSysfs(new java.util.HashMap<>(Map.of("pages_sharing", 30L, "run", 1L)));
         NodePoolReportStatus status = new NodePoolReportStatus();
         status.setPools(List.of(ready, failed));
         status.setKsm(ksm);
