@@ -74,6 +74,11 @@ public final class PoolService {
         return new PoolService(pool, ownerId, paths, new JnaNatives(), new ErofsImageBuilder(ErofsImageBuilder.DEFAULT_MKFS));
     }
 
+    /** Source bytes selection has read so far (stays put while the sources do not change). */
+    public long sourceBytesRead() {
+        return sourceFacts.bytesRead();
+    }
+
     public String name() {
         return pool.getMetadata().getName();
     }
