@@ -1,12 +1,9 @@
 package dev.libpool.node.pool;
 
-import dev.libpool.api.v1alpha1.HostPathSource;
 import dev.libpool.api.v1alpha1.LearnedLayout;
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.PoolMedium;
-import dev.libpool.api.v1alpha1.PoolSource;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
-import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
 import dev.libpool.api.v1alpha1.UsedContent;
 import dev.libpool.node.RootHost;
 import dev.libpool.node.host.HostPaths;
@@ -15,9 +12,6 @@ import dev.libpool.node.host.Natives;
 import dev.libpool.node.learn.ErofsLayout;
 import dev.libpool.node.learn.LearnedBuild;
 import dev.libpool.node.pool.PoolFailure.Reason;
-import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -206,16 +200,6 @@ class PageCachePoolIT {
     }
 
     private SharedLibraryPool pool(PoolMedium medium) {
-        SharedLibraryPoolSpec spec = new SharedLibraryPoolSpec();
-        PoolSource src = new PoolSource();
-        src.setHostPath(new HostPathSource(source.toString()));
-        spec.setSource(src);
-        spec.setMaxSize(new Quantity("64Mi"));
-        spec.setNamespaceSelector(new LabelSelector());
-        spec.setMedium(medium);
-        SharedLibraryPool pool = new SharedLibraryPool();
-        pool.setMetadata(new ObjectMetaBuilder().withName("it").withGeneration(1L).build());
-        pool.setSpec(spec);
-        return pool;
+        return TestPools.pool(source, spec -> spec.setMedium(medium));
     }
 }
