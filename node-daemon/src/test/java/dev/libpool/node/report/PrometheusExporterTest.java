@@ -55,22 +55,23 @@ class PrometheusExporterTest {
     @Test
     void rendersPoolAndKsmFigures() {
         String text = PrometheusExporter.render(sample());
+        // the Prometheus Java client writes every value as a double
         assertThat(text).contains(
-                "# TYPE libpool_pool_bytes gauge\nlibpool_pool_bytes{pool=\"base\"} 310378496\n",
-                "libpool_pool_library_count{pool=\"base\"} 456\n",
-                "libpool_pool_mappers{pool=\"base\"} 4\n",
-                "libpool_pool_saved_bytes{pool=\"base\"} 629145600\n",
-                "libpool_pool_resident_bytes{pool=\"base\"} 209715200\n",
-                "libpool_pool_used_files{pool=\"base\"} 190\n",
-                "libpool_pool_used_file_bytes{pool=\"base\"} 230686720\n",
-                "libpool_pool_used_pages{pool=\"base\"} 23401\n",
-                "libpool_pool_state{pool=\"base\",state=\"Ready\"} 1\n",
-                "libpool_pool_state{pool=\"base\",state=\"Failed\"} 0\n",
-                "libpool_pool_state{pool=\"we\\\"ird\",state=\"Failed\"} 1\n",
-                "libpool_ksm_profit_bytes 123456\n",
+                "# TYPE libpool_pool_bytes gauge\nlibpool_pool_bytes{pool=\"base\"} 3.10378496E8\n",
+                "libpool_pool_library_count{pool=\"base\"} 456.0\n",
+                "libpool_pool_mappers{pool=\"base\"} 4.0\n",
+                "libpool_pool_saved_bytes{pool=\"base\"} 6.291456E8\n",
+                "libpool_pool_resident_bytes{pool=\"base\"} 2.097152E8\n",
+                "libpool_pool_used_files{pool=\"base\"} 190.0\n",
+                "libpool_pool_used_file_bytes{pool=\"base\"} 2.3068672E8\n",
+                "libpool_pool_used_pages{pool=\"base\"} 23401.0\n",
+                "libpool_pool_state{pool=\"base\",state=\"Ready\"} 1.0\n",
+                "libpool_pool_state{pool=\"base\",state=\"Failed\"} 0.0\n",
+                "libpool_pool_state{pool=\"we\\\"ird\",state=\"Failed\"} 1.0\n",
+                "libpool_ksm_profit_bytes 123456.0\n",
                 "# TYPE libpool_ksmd_cpu_seconds_total counter\nlibpool_ksmd_cpu_seconds_total 22.5\n",
-                "libpool_ksm_pages_sharing 30\n",
-                "libpool_ksm_state{state=\"Managed\"} 1\n");
+                "libpool_ksm_pages_sharing 30.0\n",
+                "libpool_ksm_state{state=\"Managed\"} 1.0\n");
         // a failed pool without an image exports no size sample
         assertThat(text).doesNotContain("libpool_pool_bytes{pool=\"we");
     }
@@ -83,7 +84,12 @@ class PrometheusExporterTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain; version=0.0.4"));
-            assertThat(r.body()).contains("libpool_pool_mappers{pool=\"base\"} 4");
+            assertThat(r.body()).contains("libpool_pool_mappers{pool=\"base\"} 4.0");
+            HttpResponse<String> health = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/healthz")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).isEqualTo("ok\n");
         }
     }
 }
