@@ -178,6 +178,9 @@ public final class PoolHost implements AutoCloseable {
 
     private static void unmountQuietly(PoolService service) {
         try {
+            if (!service.store().isMountPoint()) {
+                return; // a PageCache pool: nothing mounted
+            }
             service.store().unmount();
         } catch (IOException | RuntimeException e) {
             System.err.println("libpool-e2e: could not unmount " + service.store().dir() + ": " + e.getMessage());
