@@ -9,41 +9,59 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.BitSet;
 
 /**
- * The staged file that makes touched pages dense: every full page guests touched, library after library in
- * path order, page after page. Built with 4 KiB chunks, the image stores each of these pages once, here, and
- * the libraries' chunks point at them. A library's last, partial page is left out: a partial chunk never
- * matches a full one, so it would only be stored twice.
+ * The staged directory that makes touched pages dense. Built with 4 KiB chunks, the image stores each chunk
+ * content once, where it first occurs, and mkfs.erofs writes file data in tree order, {@code /.libpool} first;
+ * the libraries' chunks then point here for their touched pages. {@code 00000000} holds every full touched
+ * page, library after library in path order; a touched last page of a library is shorter than a chunk and
+ * only matches a chunk of the same length, so each gets a file of its own ({@code 00000001}, ...), right after.
  */
 final class DenseArea {
 
     static final int PAGE = 4096;
+    private static final String NAME = "%08d";
 
     private DenseArea() {
     }
 
-    static void write(Path target, Selection selection, LearnedPages dense) throws IOException {
-        ByteBuffer page = ByteBuffer.allocate(PAGE);
-        try (OutputStream out = Files.newOutputStream(target)) {
+    static void write(Path dir, Selection selection, LearnedPages dense) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        int tails = 0;
+        Path full = dir.resolve(NAME.formatted(0));
+        try (OutputStream out = Files.newOutputStream(full)) {
             for (LibraryFile f : selection.files()) {
                 BitSet pages = dense.byPath().get(f.guestPath());
                 if (pages == null) {
                     continue;
                 }
                 try (FileChannel in = FileChannel.open(f.source())) {
-                    for (int p = pages.nextSetBit(0); p >= 0 && (long) (p + 1) * PAGE <= f.size(); p = pages.nextSetBit(p + 1)) {
-                        page.clear();
-                        java.util.Arrays.fill(page.array(), (byte) 0); // a source that shrank meanwhile keeps pages aligned
-                        while (page.hasRemaining() && in.read(page, (long) p * PAGE + page.position()) > 0) {
-                            // read the whole page
+                    for (int p = pages.nextSetBit(0); p >= 0 && (long) p * PAGE < f.size(); p = pages.nextSetBit(p + 1)) {
+                        int length = (int) Math.min(PAGE, f.size() - (long) p * PAGE);
+                        byte[] page = read(in, (long) p * PAGE, length);
+                        if (length == PAGE) {
+                            out.write(page);
+                        } else {
+                            Path tail = dir.resolve(NAME.formatted(++tails));
+                            Files.write(tail, page);
+                            Files.setPosixFilePermissions(tail, PosixFilePermissions.fromString("rw-r--r--"));
                         }
-                        out.write(page.array(), 0, PAGE);
                     }
                 }
             }
         }
-        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(full, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+
+    /** {@code length} bytes at {@code offset}; zeros past the end if the source shrank meanwhile (keeps pages aligned). */
+    private static byte[] read(FileChannel in, long offset, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        while (b.hasRemaining() && in.read(b, offset + b.position()) > 0) {
+            // read the whole page
+        }
+        return Arrays.copyOf(b.array(), length);
     }
 }
