@@ -302,12 +302,18 @@ public final class PoolService {
         state.setMappers(usage.mappers());
         state.setResidentBytes(usage.residentBytes());
         state.setSavedBytes(usage.savedBytes());
-        state.setUsed(learner.learn(store.generationFile(serving.get()), serving.get(), usage.mapperPids(), () -> {
-            if (!store.medium().mounted()) {
-                natives.dropCache(store.stableFile()); // the layout read is the daemon's, not a guest's
+        if (collect) { // learning writes its records: not in the read-only status
+            try {
+                state.setUsed(learner.learn(store.generationFile(serving.get()), serving.get(), usage.mapperPids(), () -> {
+                    if (!store.medium().mounted()) {
+                        natives.dropCache(store.stableFile()); // the layout read is the daemon's, not a guest's
+                    }
+                }));
+                learned.observe(learner.learnedPages(), usage.mappers());
+            } catch (IOException e) {
+                LOG.warning(() -> "pool " + name() + ": learning what guests touched failed (the pool keeps serving): " + e);
             }
-        }));
-        learned.observe(learner.learnedPages(), usage.mappers());
+        }
     }
 
     private Result failed(NodePoolState state, PoolFailure f, Optional<String> serving) {
