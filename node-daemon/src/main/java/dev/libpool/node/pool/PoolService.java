@@ -275,8 +275,9 @@ public final class PoolService {
     /** Fills image, path and usage of the serving generation; collects unmapped generations when allowed. */
     private void describe(NodePoolState state, Optional<String> serving, boolean collect) throws IOException {
         int retained;
+        ProcMaps.Snapshot maps = procMaps.snapshot(); // one /proc walk for collection and measurement
         if (collect) {
-            GenerationCollector.Result collected = new GenerationCollector(procMaps).collect(store);
+            GenerationCollector.Result collected = new GenerationCollector(procMaps).collect(store, maps);
             for (Path removed : collected.removed()) {
                 Files.deleteIfExists(paths.metaDir(name()).resolve(PoolStore.digestOf(removed) + ".json"));
                 Files.deleteIfExists(paths.metaDir(name()).resolve(PoolStore.digestOf(removed) + UsageLearner.SUFFIX));
@@ -298,7 +299,7 @@ public final class PoolService {
         });
         state.setImage(image);
         state.setPath(paths.stateDir() + "/pools/" + name() + "/" + PoolStore.STABLE_NAME);
-        PoolUsage usage = new PoolMeasurer(procMaps, natives).measure(store);
+        PoolUsage usage = new PoolMeasurer(procMaps, natives).measure(store, maps);
         state.setMappers(usage.mappers());
         state.setResidentBytes(usage.residentBytes());
         state.setSavedBytes(usage.savedBytes());
