@@ -156,6 +156,11 @@ public final class PoolHost implements AutoCloseable {
         return service.status().state();
     }
 
+    /** One node daemon pass over the pool (build if needed, publish, collect, measure, learn), as the daemon runs it. */
+    public NodePoolState reconcile() {
+        return service.reconcile().state();
+    }
+
     /** sha256 of the pool file as it is now (a guest must never change it). */
     public String sha256() {
         try {
@@ -173,6 +178,9 @@ public final class PoolHost implements AutoCloseable {
 
     private static void unmountQuietly(PoolService service) {
         try {
+            if (!service.store().isMountPoint()) {
+                return; // a PageCache pool: nothing mounted
+            }
             service.store().unmount();
         } catch (IOException | RuntimeException e) {
             System.err.println("libpool-e2e: could not unmount " + service.store().dir() + ": " + e.getMessage());

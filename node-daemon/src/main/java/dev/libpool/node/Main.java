@@ -22,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
  *   pool status FILE                     standalone: what is published, who maps it, what it saves
  *   bench-pool [--source DIR] [--runs N] selection and image build figures for a library directory
  *   bench-pool --disk-image FILE [--runs N]  the same from a guest disk image (qcow2 or raw)
+ *   bench-daemon [--source DIR] [--passes N] CPU and RSS of idle passes over three pools of it
  *   ksm restore                          put back the KSM knobs saved before libpool first changed them
  *                                        (the uninstall step; the saved copy survives daemon crashes)
  * common options: --state-dir DIR (default /var/lib/libpool), --host-root DIR (default /)
@@ -43,6 +44,8 @@ public final class Main {
                     ? new BenchDiskImage(Path.of(opts.value("--disk-image", null)), Integer.parseInt(opts.value("--runs", "3"))).run()
                     : new BenchPool(Path.of(opts.value("--source", BenchPool.DEFAULT_SOURCE)),
                     Integer.parseInt(opts.value("--runs", "3"))).run();
+            case "bench-daemon" -> new BenchDaemon(Path.of(opts.value("--source", BenchPool.DEFAULT_SOURCE)),
+                    Integer.parseInt(opts.value("--passes", "10"))).run();
             case "run" -> runDaemon(opts);
             case "ksm" -> cmd.size() == 2 && cmd.get(1).equals("restore") ? restoreKsm(opts) : usage();
             default -> usage();
@@ -62,7 +65,7 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
         try (KubernetesClient client = new KubernetesClientBuilder().build();
              NodeDaemon daemon = new NodeDaemon(client, nodeName, paths,
-                     new KsmController(KsmPaths.defaults(paths.state())), Duration.ofSeconds(60));
+                     new KsmController(KsmPaths.of(paths)), Duration.ofSeconds(60));
              MetricsServer metrics = new MetricsServer(Integer.parseInt(opts.value("--metrics-port", "9464")), daemon::latest)) {
             daemon.start();
             System.err.println("libpool node daemon: node " + nodeName + ", metrics on :" + metrics.port() + "/metrics");
@@ -72,7 +75,7 @@ public final class Main {
     }
 
     private static int restoreKsm(Options opts) {
-        NodeKsmState state = new KsmController(KsmPaths.defaults(opts.paths().state())).restoreOriginals();
+        NodeKsmState state = new KsmController(KsmPaths.of(opts.paths())).restoreOriginals();
         System.out.println("KSM: " + state.getReason() + " - " + state.getMessage());
         return "Failed".equals(state.getState()) ? 1 : 0;
     }
@@ -83,6 +86,7 @@ public final class Main {
                        Main pool build|status FILE
                        Main bench-pool [--source DIR] [--runs N]
                        Main bench-pool --disk-image FILE [--runs N]
+                       Main bench-daemon [--source DIR] [--passes N]
                        Main ksm restore
                 options: --state-dir DIR (default /var/lib/libpool), --host-root DIR (default /)""");
         return 2;

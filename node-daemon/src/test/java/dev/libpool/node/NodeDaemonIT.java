@@ -90,8 +90,19 @@ class NodeDaemonIT {
                 assertThat(report.getStatus().getKsm()).isNotNull();
             });
             assertThat(PrometheusExporter.render(daemon.latest())).contains("libpool_pool_library_count{pool=\"" + selected + "\"} 10");
+            assertThat(dir.resolve("state/pools/" + selected + "/pool.img")).exists();
+
+            // the node's label changes: the pool no longer selects it, and as nothing maps it, it goes
+            client.nodes().withName(node).edit(n -> {
+                n.getMetadata().getLabels().put("libpool-it", "no");
+                return n;
+            });
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                assertThat(dir.resolve("state/pools/" + selected)).doesNotExist();
+                assertThat(client.resources(NodePoolReport.class).withName(node).get().getStatus().getPools())
+                        .extracting(NodePoolState::getName).doesNotContain(selected);
+            });
         }
-        assertThat(dir.resolve("state/pools/" + selected + "/pool.img")).exists();
         assertThat(dir.resolve("state/pools/" + elsewhere)).doesNotExist();
     }
 

@@ -41,6 +41,11 @@ public final class GenerationCollector {
     }
 
     public Result collect(PoolStore store) throws IOException {
+        return collect(store, procMaps.snapshot());
+    }
+
+    /** As {@link #collect(PoolStore)}, with the mappings of a /proc walk already made in this pass. */
+    public Result collect(PoolStore store, ProcMaps.Snapshot maps) throws IOException {
         Map<Path, FileKey> files = new LinkedHashMap<>();
         for (Path f : store.generations()) {
             files.put(f, FileKey.of(f));
@@ -50,7 +55,7 @@ public final class GenerationCollector {
         }
         Optional<FileKey> current = store.currentDigest().map(store::generationFile).map(GenerationCollector::keyOrNull);
         Set<FileKey> mapped = new HashSet<>();
-        procMaps.mappers(new HashSet<>(files.values())).values().forEach(mapped::addAll);
+        maps.mappers(new HashSet<>(files.values())).values().forEach(mapped::addAll);
         List<Path> removed = removable(files, current, mapped);
         for (Path f : removed) {
             store.remove(f);

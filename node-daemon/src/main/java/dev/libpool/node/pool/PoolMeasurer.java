@@ -24,6 +24,11 @@ public final class PoolMeasurer {
     }
 
     public PoolUsage measure(PoolStore store) throws IOException {
+        return measure(store, procMaps.snapshot());
+    }
+
+    /** As {@link #measure(PoolStore)}, with the mappings of a /proc walk already made in this pass. */
+    public PoolUsage measure(PoolStore store, ProcMaps.Snapshot maps) throws IOException {
         Map<FileKey, Path> files = new HashMap<>();
         for (Path gen : store.generations()) {
             files.put(FileKey.of(gen), gen);
@@ -31,14 +36,14 @@ public final class PoolMeasurer {
         if (Files.exists(store.stableFile())) {
             files.putIfAbsent(FileKey.of(store.stableFile()), store.stableFile());
         }
-        Map<Long, Set<FileKey>> mappers = procMaps.mappers(files.keySet());
+        Map<Long, Set<FileKey>> mappers = maps.mappers(files.keySet());
         long rss = 0, pss = 0;
         for (long pid : mappers.keySet()) {
             SmapsUsage usage = SmapsUsage.of(procMaps.smaps(pid), files.keySet());
             rss += usage.rssBytes();
             pss += usage.pssBytes();
         }
-        return new PoolUsage(mappers.size(), rss, pss, resident(store, files.values()));
+        return new PoolUsage(mappers.size(), rss, pss, resident(store, files.values()), Set.copyOf(mappers.keySet()));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.libpool.node.pool;
 
 import dev.libpool.api.v1alpha1.ImageInfo;
+import dev.libpool.api.v1alpha1.LearnedLayout;
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.PoolMedium;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
@@ -8,6 +9,10 @@ import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.host.Natives;
+import dev.libpool.node.learn.LearnedBuild;
+import dev.libpool.node.learn.LearnedPages;
+import dev.libpool.node.learn.PagePresence;
+import dev.libpool.node.learn.UsageLearner;
 import dev.libpool.node.pool.PoolFailure.Reason;
 import dev.libpool.node.pool.source.PoolSources;
 import dev.libpool.node.pool.source.SourceTree;
@@ -17,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -46,6 +52,9 @@ public final class PoolService {
     private final ErofsImageBuilder builder;
     private final ProcMaps procMaps;
     private final PoolSources sources;
+    private final SourceFacts sourceFacts = new SourceFacts();
+    private UsageLearner learner;
+    private LearnedBuild learned;
     private PoolStore store;
     /** "inode key/digest" of the last pool.img whose content was hashed and matched its name. */
     private String verified;
@@ -74,6 +83,11 @@ public final class PoolService {
         return new PoolService(pool, ownerId, paths, new JnaNatives(), new ErofsImageBuilder(ErofsImageBuilder.DEFAULT_MKFS));
     }
 
+    /** Source bytes selection has read so far (stays put while the sources do not change). */
+    public long sourceBytesRead() {
+        return sourceFacts.bytesRead();
+    }
+
     public String name() {
         return pool.getMetadata().getName();
     }
@@ -100,7 +114,7 @@ public final class PoolService {
                         try (SourceTree tree = sources.open(name(), spec.getSource(), spec.effectiveInclude())) {
                             selection = new LibrarySelector(spec.effectiveInclude(), spec.getExclude(),
                                     spec.getInclude() != null && !spec.getInclude().isEmpty(),
-                                    PoolGeometry.maxBytes(spec.getMaxSize())).select(tree.root(), tree.field());
+                                    PoolGeometry.maxBytes(spec.getMaxSize()), sourceFacts).select(tree.root(), tree.field());
                             serving = Optional.of(buildIfChanged(spec, selection, serving));
                         } catch (PoolFailure f) {
                             SourceMemo.recordFailure(paths.metaDir(name()), memo, f);
@@ -137,7 +151,7 @@ public final class PoolService {
         NodePoolState state = newState();
         try {
             validate();
-            if (!store.isMountPoint() || currentDigestOrEmpty().isEmpty()) {
+            if (!store.isPresent() || currentDigestOrEmpty().isEmpty()) {
                 state.setState(NodePoolState.State.Failed);
                 state.setReason("NotPublished");
                 state.setMessage("no pool image is published at " + store.stableFile() + ": run `libpool pool build FILE`"
@@ -170,6 +184,10 @@ public final class PoolService {
         if (name == null || name.length() > MAX_NAME || !NAME.matcher(name).matches()) {
             throw new PoolFailure(Reason.InvalidSpec, "metadata.name \"" + name + "\" must be a DNS label of at most "
                     + MAX_NAME + " characters (lower-case letters, digits, '-')");
+        }
+        if (learner == null) {
+            learner = new UsageLearner(new PagePresence(paths.proc()), paths.metaDir(name));
+            learned = new LearnedBuild(paths.metaDir(name));
         }
         SharedLibraryPoolSpec spec = pool.getSpec();
         if (spec == null) {
@@ -222,6 +240,9 @@ public final class PoolService {
             verified = null;
             return Optional.empty();
         }
+        if (!store.medium().mounted()) {
+            natives.dropCache(store.stableFile()); // the hash read every page; guests decide what stays resident
+        }
         verified = key;
         store.protect(store.generationFile(current.get())); // re-arm after a crash between publish steps
         return current;
@@ -237,19 +258,30 @@ public final class PoolService {
         ImageScripts scripts = ImageScripts.fromGuestModule();
         long deviceSize = PoolGeometry.deviceSizeBytes(spec.getMaxSize());
         Long generation = pool.getMetadata().getGeneration();
-        Manifest manifest = Manifest.of(name(), generation == null ? 1 : generation, selection);
-        String buildKey = ImageRecord.buildKey(manifest, scripts, deviceSize);
-        if (serving.isPresent() && ImageRecord.read(paths.metaDir(name()), serving.get())
-                .map(r -> r.buildKey().equals(buildKey)).orElse(false)) {
+        Manifest full = Manifest.of(name(), generation == null ? 1 : generation, selection);
+        String buildKey = ImageRecord.buildKey(full, scripts, deviceSize);
+        Optional<ImageRecord> record = serving.flatMap(d -> ImageRecord.read(paths.metaDir(name()), d));
+        LearnedLayout mode = spec.getLearnedLayout();
+        if (record.map(r -> r.buildKey().equals(buildKey) && !learned.wantsRebuild(mode, r.learnedFrom())).orElse(false)) {
             return serving.get();
         }
-        BuiltImage image = builder.build(manifest, selection, scripts, deviceSize, paths.buildDir());
+        LearnedPages dense = learned.input(mode);
+        Selection built = mode == LearnedLayout.Narrow && dense != null ? narrow(selection, dense) : selection;
+        Manifest manifest = built == selection ? full : Manifest.of(full.pool(), full.generation(), built);
+        BuiltImage image;
         try {
-            new ImageRecord(buildKey, image.dataBytes(), manifest).write(paths.metaDir(name()), image.sha256());
+            image = builder.build(manifest, built, scripts, deviceSize, paths.buildDir(), dense);
+        } finally {
+            sourceFacts.restamp(selection.files().stream().map(LibraryFile::source).toList());
+        }
+        try {
+            new ImageRecord(buildKey, image.dataBytes(), manifest, LearnedBuild.origin(mode, dense))
+                    .write(paths.metaDir(name()), image.sha256());
             if (!serving.equals(Optional.of(image.sha256()))) {
                 store.publish(image);
                 verified = FileKey.of(store.stableFile()) + "/" + image.sha256();
-                LOG.info(() -> "published pool " + name() + " generation sha256:" + image.sha256());
+                LOG.info(() -> "published pool " + name() + " generation sha256:" + image.sha256()
+                        + (dense == null ? "" : " (" + mode + " layout from " + dense.pageCount() + " learned pages)"));
             }
             return image.sha256();
         } finally {
@@ -257,13 +289,21 @@ public final class PoolService {
         }
     }
 
+    /** The libraries guests touched; all of them when none of the learned paths is selected any more. */
+    private static Selection narrow(Selection selection, LearnedPages learned) {
+        List<LibraryFile> used = selection.files().stream().filter(f -> learned.byPath().containsKey(f.guestPath())).toList();
+        return used.isEmpty() ? selection : new Selection(used, selection.skipped());
+    }
+
     /** Fills image, path and usage of the serving generation; collects unmapped generations when allowed. */
     private void describe(NodePoolState state, Optional<String> serving, boolean collect) throws IOException {
         int retained;
+        ProcMaps.Snapshot maps = procMaps.snapshot(); // one /proc walk for collection and measurement
         if (collect) {
-            GenerationCollector.Result collected = new GenerationCollector(procMaps).collect(store);
+            GenerationCollector.Result collected = new GenerationCollector(procMaps).collect(store, maps);
             for (Path removed : collected.removed()) {
                 Files.deleteIfExists(paths.metaDir(name()).resolve(PoolStore.digestOf(removed) + ".json"));
+                Files.deleteIfExists(paths.metaDir(name()).resolve(PoolStore.digestOf(removed) + UsageLearner.SUFFIX));
             }
             retained = collected.retained().size();
         } else {
@@ -282,10 +322,22 @@ public final class PoolService {
         });
         state.setImage(image);
         state.setPath(paths.stateDir() + "/pools/" + name() + "/" + PoolStore.STABLE_NAME);
-        PoolUsage usage = new PoolMeasurer(procMaps, natives).measure(store);
+        PoolUsage usage = new PoolMeasurer(procMaps, natives).measure(store, maps);
         state.setMappers(usage.mappers());
         state.setResidentBytes(usage.residentBytes());
         state.setSavedBytes(usage.savedBytes());
+        if (collect) { // learning writes its records: not in the read-only status
+            try {
+                state.setUsed(learner.learn(store.generationFile(serving.get()), serving.get(), usage.mapperPids(), () -> {
+                    if (!store.medium().mounted()) {
+                        natives.dropCache(store.stableFile()); // the layout read is the daemon's, not a guest's
+                    }
+                }));
+                learned.observe(learner.learnedPages(), usage.mappers());
+            } catch (IOException e) {
+                LOG.warning(() -> "pool " + name() + ": learning what guests touched failed (the pool keeps serving): " + e);
+            }
+        }
     }
 
     private Result failed(NodePoolState state, PoolFailure f, Optional<String> serving) {

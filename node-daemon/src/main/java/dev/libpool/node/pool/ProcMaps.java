@@ -32,7 +32,7 @@ public final class ProcMaps {
     }
 
     /** The file of a maps/smaps mapping header "start-end perms offset dev inode [path]", or null for other lines. */
-    static FileKey keyOfHeader(String line) {
+    public static FileKey keyOfHeader(String line) {
         String[] f = line.trim().split("\\s+", 7);
         if (f.length < 5 || f[0].indexOf('-') < 0 || f[3].indexOf(':') < 0 || f[0].endsWith(":")) {
             return null;
@@ -46,18 +46,36 @@ public final class ProcMaps {
 
     /** PID -> the wanted files it maps, for every process that maps at least one of them. */
     public Map<Long, Set<FileKey>> mappers(Set<FileKey> wanted) throws IOException {
-        Map<Long, Set<FileKey>> result = new LinkedHashMap<>();
+        return snapshot().mappers(wanted);
+    }
+
+    /** Every process's mapped files, read once: one walk of /proc serves several questions in a pass. */
+    public Snapshot snapshot() throws IOException {
+        Map<Long, Set<FileKey>> all = new LinkedHashMap<>();
         try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc, p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {
             for (Path pidDir : pids) {
-                String maps = readIfPresent(pidDir.resolve("maps"));
-                Set<FileKey> mapped = mappedFiles(maps);
-                mapped.retainAll(wanted);
+                Set<FileKey> mapped = mappedFiles(readIfPresent(pidDir.resolve("maps")));
                 if (!mapped.isEmpty()) {
-                    result.put(Long.parseLong(pidDir.getFileName().toString()), mapped);
+                    all.put(Long.parseLong(pidDir.getFileName().toString()), mapped);
                 }
             }
         }
-        return result;
+        return new Snapshot(all);
+    }
+
+    /** The files each process mapped when the snapshot was taken. */
+    public record Snapshot(Map<Long, Set<FileKey>> byPid) {
+        public Map<Long, Set<FileKey>> mappers(Set<FileKey> wanted) {
+            Map<Long, Set<FileKey>> result = new LinkedHashMap<>();
+            byPid.forEach((pid, files) -> {
+                Set<FileKey> mapped = new HashSet<>(files);
+                mapped.retainAll(wanted);
+                if (!mapped.isEmpty()) {
+                    result.put(pid, mapped);
+                }
+            });
+            return result;
+        }
     }
 
     /** smaps of one process, or "" when it exited meanwhile. */

@@ -1,43 +1,43 @@
 package dev.libpool.node.report;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.libpool.api.v1alpha1.NodePoolReportStatus;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 
-/** Serves /metrics (Prometheus text) and /healthz with the JDK's built-in HTTP server. */
+/** Serves /metrics with the Prometheus Java client's HTTP server, and /healthz. */
 public final class MetricsServer implements AutoCloseable {
 
-    private final HttpServer server;
+    private final HTTPServer server;
 
     public MetricsServer(int port, Supplier<NodePoolReportStatus> report) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(port), 0);
-        server.createContext("/metrics", ex -> respond(ex, "text/plain; version=0.0.4; charset=utf-8",
-                PrometheusExporter.render(report.get())));
-        server.createContext("/healthz", ex -> respond(ex, "text/plain; charset=utf-8", "ok\n"));
-        server.start();
+        PrometheusRegistry registry = new PrometheusRegistry();
+        registry.register(new PrometheusExporter(report));
+        server = HTTPServer.builder().port(port).registry(registry).defaultHandler(MetricsServer::other).buildAndStart();
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return server.getPort();
     }
 
-    private static void respond(HttpExchange ex, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        ex.sendResponseHeaders(200, bytes.length);
+    /** Everything but /metrics: /healthz says the daemon is up, the rest is not found. */
+    private static void other(HttpExchange ex) throws IOException {
+        boolean health = ex.getRequestURI().getPath().equals("/healthz");
+        byte[] body = (health ? "ok\n" : "not found\n").getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        ex.sendResponseHeaders(health ? 200 : 404, body.length);
         try (OutputStream os = ex.getResponseBody()) {
-            os.write(bytes);
+            os.write(body);
         }
     }
 
     @Override
     public void close() {
-        server.stop(0);
+        server.close();
     }
 }

@@ -4,6 +4,7 @@ import dev.libpool.api.v1alpha1.ImageInfo;
 import dev.libpool.api.v1alpha1.NodeKsmState;
 import dev.libpool.api.v1alpha1.NodePoolReportStatus;
 import dev.libpool.api.v1alpha1.NodePoolState;
+import dev.libpool.api.v1alpha1.UsedContent;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -31,6 +32,12 @@ class PrometheusExporterTest {
         ready.setResidentBytes(200L << 20);
         ready.setSavedBytes(600L << 20);
         ready.setRetainedGenerations(1);
+        UsedContent used = new UsedContent();
+        used.setFiles(190);
+        used.setFileBytes(220L << 20);
+        used.setPages(23401L);
+        used.setBytes(23401L * 4096);
+        ready.setUsed(used);
         NodePoolState failed = new NodePoolState();
         failed.setName("we\"ird");
         failed.setState(NodePoolState.State.Failed);
@@ -38,7 +45,7 @@ class PrometheusExporterTest {
         ksm.setState("Managed");
         ksm.setProfitBytes(123456L);
         ksm.setKsmdCpuSeconds(22.5);
-        ksm.setSysfs(Map.of("pages_sharing", 30L, "run", 1L));
+        ksm.setSysfs(new java.util.HashMap<>(Map.of("pages_sharing", 30L, "run", 1L)));
         NodePoolReportStatus status = new NodePoolReportStatus();
         status.setPools(List.of(ready, failed));
         status.setKsm(ksm);
@@ -48,19 +55,23 @@ class PrometheusExporterTest {
     @Test
     void rendersPoolAndKsmFigures() {
         String text = PrometheusExporter.render(sample());
+        // the Prometheus Java client writes every value as a double
         assertThat(text).contains(
-                "# TYPE libpool_pool_bytes gauge\nlibpool_pool_bytes{pool=\"base\"} 310378496\n",
-                "libpool_pool_library_count{pool=\"base\"} 456\n",
-                "libpool_pool_mappers{pool=\"base\"} 4\n",
-                "libpool_pool_saved_bytes{pool=\"base\"} 629145600\n",
-                "libpool_pool_resident_bytes{pool=\"base\"} 209715200\n",
-                "libpool_pool_state{pool=\"base\",state=\"Ready\"} 1\n",
-                "libpool_pool_state{pool=\"base\",state=\"Failed\"} 0\n",
-                "libpool_pool_state{pool=\"we\\\"ird\",state=\"Failed\"} 1\n",
-                "libpool_ksm_profit_bytes 123456\n",
+                "# TYPE libpool_pool_bytes gauge\nlibpool_pool_bytes{pool=\"base\"} 3.10378496E8\n",
+                "libpool_pool_library_count{pool=\"base\"} 456.0\n",
+                "libpool_pool_mappers{pool=\"base\"} 4.0\n",
+                "libpool_pool_saved_bytes{pool=\"base\"} 6.291456E8\n",
+                "libpool_pool_resident_bytes{pool=\"base\"} 2.097152E8\n",
+                "libpool_pool_used_files{pool=\"base\"} 190.0\n",
+                "libpool_pool_used_file_bytes{pool=\"base\"} 2.3068672E8\n",
+                "libpool_pool_used_pages{pool=\"base\"} 23401.0\n",
+                "libpool_pool_state{pool=\"base\",state=\"Ready\"} 1.0\n",
+                "libpool_pool_state{pool=\"base\",state=\"Failed\"} 0.0\n",
+                "libpool_pool_state{pool=\"we\\\"ird\",state=\"Failed\"} 1.0\n",
+                "libpool_ksm_profit_bytes 123456.0\n",
                 "# TYPE libpool_ksmd_cpu_seconds_total counter\nlibpool_ksmd_cpu_seconds_total 22.5\n",
-                "libpool_ksm_pages_sharing 30\n",
-                "libpool_ksm_state{state=\"Managed\"} 1\n");
+                "libpool_ksm_pages_sharing 30.0\n",
+                "libpool_ksm_state{state=\"Managed\"} 1.0\n");
         // a failed pool without an image exports no size sample
         assertThat(text).doesNotContain("libpool_pool_bytes{pool=\"we");
     }
@@ -73,7 +84,12 @@ class PrometheusExporterTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain; version=0.0.4"));
-            assertThat(r.body()).contains("libpool_pool_mappers{pool=\"base\"} 4");
+            assertThat(r.body()).contains("libpool_pool_mappers{pool=\"base\"} 4.0");
+            HttpResponse<String> health = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/healthz")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).isEqualTo("ok\n");
         }
     }
 }
