@@ -1,8 +1,8 @@
 package dev.libpool.e2e.demo;
 
-import dev.libpool.e2e.GuestLab;
-import dev.libpool.e2e.LabOptions;
-import dev.libpool.e2e.Progress;
+import dev.libpool.e2e.lab.GuestLab;
+import dev.libpool.e2e.lab.LabOptions;
+import dev.libpool.e2e.lab.Progress;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,10 +1,10 @@
 package dev.libpool.e2e.demo;
 
-import dev.libpool.e2e.Guest;
-import dev.libpool.e2e.GuestLab;
-import dev.libpool.e2e.GuestSpec;
-import dev.libpool.e2e.LabOptions;
-import dev.libpool.e2e.Progress;
+import dev.libpool.e2e.lab.Guest;
+import dev.libpool.e2e.lab.GuestLab;
+import dev.libpool.e2e.lab.GuestSpec;
+import dev.libpool.e2e.lab.LabOptions;
+import dev.libpool.e2e.lab.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.libpool.e2e.demo;
 
-import dev.libpool.e2e.Guest;
-import dev.libpool.e2e.GuestLab;
-import dev.libpool.e2e.HostMemory;
+import dev.libpool.e2e.lab.Guest;
+import dev.libpool.e2e.lab.GuestLab;
+import dev.libpool.e2e.lab.HostMemory;
 import dev.libpool.node.ksm.KsmMeasurement;
 import java.io.IOException;
 import java.io.UncheckedIOException;
