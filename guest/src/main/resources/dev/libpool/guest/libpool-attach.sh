@@ -7,7 +7,7 @@
 #   attach.sh [MOUNT_DIR]        (default: the directory this script's .libpool/ lives in)
 #
 # For every /.libpool/manifest.tsv entry ("<sha256>\t<size>\t/<path>") whose guest file is a regular
-# file byte-identical to the pool's (read once, then remembered until the file changes: section 3),
+# file with the same size and sha256 (read once, then remembered until the file changes: section 3),
 # the pool file is bind-mounted read-only over it; processes
 # started afterwards map those pages straight from the host's single copy. Anything different is
 # left alone and counted by reason. Running it again only adds what is not attached yet.
@@ -132,7 +132,7 @@ write_report() { # status reason
 read -r UP_START _ </proc/uptime 2>/dev/null || UP_START=0
 POOL=$(pool_name)
 CACHED=0          # files verified from the cache, without reading them (section 3)
-COMPARED=0        # files verified by reading them
+COMPARED=0        # files verified by reading (hashing) them
 COMPARED_BYTES=0
 CACHE_STATE=unused
 DAX=false
@@ -173,9 +173,11 @@ bad=$(awk -F '\t' '
 [ -z "$bad" ] || refuse "manifest $MANIFEST is corrupt (line $bad)"
 
 # --- 3. verify: is the guest's file the pool's file? (cheap on every boot) ----------------------
-# A file is proven identical once, by reading it: a byte compare of the guest copy (O_DIRECT, so the
-# copies the pool replaces never enter guest page cache) against the DAX-mapped pool file, which the
-# node daemon hashed. The proof is remembered in $CACHE_DIR/<pool>.tsv, keyed by the manifest's
+# A file is proven identical once, by reading it: the sha256 of the guest copy (O_DIRECT, so the copies
+# the pool replaces never enter guest page cache) against the manifest's, which the node daemon hashed.
+# The pool file itself is never read: every page read through DAX becomes resident on the host, and a
+# PageCache pool would hold the whole image instead of what programs touch. The proof is remembered in
+# $CACHE_DIR/<pool>.tsv, keyed by the manifest's
 # sha256 and the guest file's device, inode, size, mtime and ctime (nanoseconds): any write, rename,
 # chmod or replacement changes ctime, which no user can set. Only root can write the cache: a cache
 # whose directory or file another user could write is ignored (and never written). A file changed
@@ -226,22 +228,18 @@ verify_stat() { # file -> $st_size $st_ctime $st_key (empty when the file cannot
     st_key=${st#*"$TAB"}
 }
 
-verify() { # path guest pool_file sha size -> 0 identical, 1 size differs, 2 content differs
+verify() { # path guest sha size -> 0 identical, 1 size differs, 2 content differs
     verify_stat "$2"
-    [ "$st_size" = "$5" ] || return 1
-    entry="$4$TAB$st_key$TAB$1"
+    [ "$st_size" = "$4" ] || return 1
+    entry="$3$TAB$st_key$TAB$1"
     case "$CACHE" in
         *"$NL$entry$NL"*) CACHED=$((CACHED + 1)); VERIFIED="$VERIFIED$entry$NL"; return 0 ;;
     esac
-    COMPARED=$((COMPARED + 1)); COMPARED_BYTES=$((COMPARED_BYTES + $5))
-    if command -v cmp >/dev/null 2>&1; then
-        # A mismatch is re-checked with a plain read, for filesystems without O_DIRECT.
-        dd if="$2" bs=1M iflag=direct 2>/dev/null | cmp -s - "$3" || cmp -s "$2" "$3" || return 2
-    else
-        actual=$(dd if="$2" bs=1M iflag=direct 2>/dev/null | sha256sum 2>/dev/null)
-        [ "${actual%% *}" = "$4" ] || actual=$(sha256sum <"$2" 2>/dev/null)
-        [ "${actual%% *}" = "$4" ] || return 2
-    fi
+    COMPARED=$((COMPARED + 1)); COMPARED_BYTES=$((COMPARED_BYTES + $4))
+    # A mismatch is re-checked with a plain read, for filesystems without O_DIRECT.
+    actual=$(dd if="$2" bs=1M iflag=direct 2>/dev/null | sha256sum 2>/dev/null)
+    [ "${actual%% *}" = "$3" ] || actual=$(sha256sum <"$2" 2>/dev/null)
+    [ "${actual%% *}" = "$3" ] || return 2
     [ "$st_ctime" -lt $((NOW - 1)) ] 2>/dev/null && VERIFIED="$VERIFIED$entry$NL"
     return 0
 }
@@ -309,7 +307,7 @@ while IFS=$TAB read -r sha size path <&3; do
     if [ -L "$pool_file" ] || [ ! -f "$pool_file" ] || [ "$st_size" != "$size" ]; then
         skip pool-mismatch "$path"; continue
     fi
-    verify "$path" "$guest" "$pool_file" "$sha" "$size"
+    verify "$path" "$guest" "$sha" "$size"
     case $? in
         1) skip size "$path"; continue ;;
         2) skip sha256 "$path"; continue ;;
