@@ -59,8 +59,8 @@ class DemoReportTest {
             assertThat(ksm.readyToSaving().ksmSeconds()).hasValue(9.0);
         }
         assertThat(summary(Mode.OWN_DISK_KSM).row(3).orElseThrow().readyToSaving().format()).isEqualTo("KSM 9.0 s");
-        assertThat(summary(Mode.POOL).row(3).orElseThrow().readyToSaving().format()).isEqualTo("0 s (attach)");
-        assertThat(summary(Mode.POOL_KSM).row(2).orElseThrow().readyToSaving().format()).isEqualTo("0 s + KSM 9.0 s");
+        assertThat(summary(Mode.POOL).row(3).orElseThrow().readyToSaving().format()).isEqualTo("pool 0.0 s");
+        assertThat(summary(Mode.POOL_KSM).row(2).orElseThrow().readyToSaving().format()).isEqualTo("pool 0.0 s + KSM 9.0 s");
         assertThat(summary(Mode.OWN_DISK).row(2).orElseThrow().readyToSaving().format()).isEqualTo("-");
     }
 

@@ -17,6 +17,8 @@ final class SyntheticRuns {
     static final long IDLE_KSM_PROFIT = 3 * MIB;
     /** Host used grows by this much more than the footprint per guest (the own disks' page cache). */
     static final long PAGE_CACHE_PER_GUEST = 20 * MIB;
+    /** What one own-disk guest keeps of its libraries in its page cache: the pool's limit is (N-1) x this. */
+    static final long OWN_DISK_PAGE_CACHE_MIB = 250;
     static final MachineInfo MACHINE = new MachineInfo("AMD EPYC (synthetic)", 2, 24L * 1024 * MIB,
             "6.1.0-test-amd64", "QEMU emulator version 7.2.22", "TCG", "/dev/kvm cannot boot stock kernels");
 
@@ -64,7 +66,15 @@ final class SyntheticRuns {
                         Math.round(ksmGainMiB * (k - 1) + merged), k, ksmdCpu));
             }
         }
-        return new ModeRun(mode, start, ready, samples, error);
+        List<GuestBoot> boots = new ArrayList<>();
+        for (int k = 1; k <= guests; k++) {
+            boots.add(mode.usesPool() ? new GuestBoot(k, false, 60, 20, 212, 0, 212, 0)
+                    : new GuestBoot(k, false, 45, 0.5, 0, 0, 0, OWN_DISK_PAGE_CACHE_MIB * MIB));
+        }
+        if (mode.usesPool()) {
+            boots.add(new GuestBoot(1, true, 42, 2.5, 212, 212, 0, 0));
+        }
+        return new ModeRun(mode, start, ready, samples, error, boots);
     }
 
     /** A sample whose footprint is footprintMiB; with a pool, 150 MiB of the pool are mapped once guests run. */
