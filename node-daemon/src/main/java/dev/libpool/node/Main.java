@@ -59,7 +59,7 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
         try (KubernetesClient client = new KubernetesClientBuilder().build();
              NodeDaemon daemon = new NodeDaemon(client, nodeName, paths,
-                     new KsmController(KsmPaths.defaults(paths.state())), Duration.ofSeconds(60));
+                     new KsmController(KsmPaths.of(paths)), Duration.ofSeconds(60));
              MetricsServer metrics = new MetricsServer(Integer.parseInt(opts.value("--metrics-port", "9464")), daemon::latest)) {
             daemon.start();
             System.err.println("libpool node daemon: node " + nodeName + ", metrics on :" + metrics.port() + "/metrics");
@@ -69,7 +69,7 @@ public final class Main {
     }
 
     private static int restoreKsm(Options opts) {
-        NodeKsmState state = new KsmController(KsmPaths.defaults(opts.paths().state())).restoreOriginals();
+        NodeKsmState state = new KsmController(KsmPaths.of(opts.paths())).restoreOriginals();
         System.out.println("KSM: " + state.getReason() + " - " + state.getMessage());
         return "Failed".equals(state.getState()) ? 1 : 0;
     }

@@ -6,8 +6,13 @@ import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.ksm.KsmController;
+import dev.libpool.node.host.JnaNatives;
+import dev.libpool.node.host.Natives;
 import dev.libpool.node.pool.PoolService;
+import dev.libpool.node.pool.PoolTeardown;
+import dev.libpool.node.pool.StateLock;
 import dev.libpool.node.report.NodeReportWriter;
+import dev.libpool.node.report.ReportThrottle;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -16,6 +21,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -32,13 +38,16 @@ import java.util.logging.Logger;
 
 /**
  * Cluster mode: watches SharedLibraryPools, reconciles those whose nodeSelector matches this node on every
- * change and periodically (measurements move), then writes the node's report and keeps it for the metrics.
+ * change and periodically (measurements move), keeps the node's report for the metrics and writes it when it
+ * changed enough ({@link ReportThrottle}).
  * One worker thread does everything, so pools, KSM and the report never race.
  */
 public final class NodeDaemon implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(NodeDaemon.class.getName());
     private static final Duration CLOSE_TIMEOUT = Duration.ofMinutes(2);
+    /** Who claims the pools this daemon builds (see PoolService's ownerId). */
+    private static final String OWNER = "cluster";
 
     private final KubernetesClient client;
     private final String nodeName;
@@ -46,6 +55,9 @@ public final class NodeDaemon implements AutoCloseable {
     private final KsmController ksm;
     private final Duration period;
     private final NodeReportWriter writer;
+    private final ReportThrottle throttle = new ReportThrottle();
+    private final Natives natives = new JnaNatives();
+    private final PoolTeardown teardown;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor();
     private final AtomicBoolean pending = new AtomicBoolean();
     private final AtomicReference<NodePoolReportStatus> latest = new AtomicReference<>(new NodePoolReportStatus());
@@ -53,6 +65,7 @@ public final class NodeDaemon implements AutoCloseable {
     private final Map<String, PoolService> services = new HashMap<>();
     private final Map<String, Long> serviceGenerations = new HashMap<>();
     private SharedIndexInformer<SharedLibraryPool> informer;
+    private SharedIndexInformer<Node> nodeInformer;
 
     public NodeDaemon(KubernetesClient client, String nodeName, HostPaths paths, KsmController ksm, Duration period) {
         this.client = client;
@@ -61,6 +74,7 @@ public final class NodeDaemon implements AutoCloseable {
         this.ksm = ksm;
         this.period = period;
         this.writer = new NodeReportWriter(client, nodeName, Clock.systemUTC());
+        this.teardown = new PoolTeardown(paths, natives);
     }
 
     /** Starts the informer and the periodic pass; returns at once. */
@@ -78,6 +92,25 @@ public final class NodeDaemon implements AutoCloseable {
 
             @Override
             public void onDelete(SharedLibraryPool pool, boolean finalStateUnknown) {
+                trigger();
+            }
+        });
+        // This node only (a field selector on its name): its labels decide which pools select it.
+        nodeInformer = client.nodes().withName(nodeName).inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Node node) {
+                trigger();
+            }
+
+            @Override
+            public void onUpdate(Node old, Node node) {
+                if (!Objects.equals(old.getMetadata().getLabels(), node.getMetadata().getLabels())) {
+                    trigger();
+                }
+            }
+
+            @Override
+            public void onDelete(Node node, boolean finalStateUnknown) {
                 trigger();
             }
         });
@@ -100,6 +133,9 @@ public final class NodeDaemon implements AutoCloseable {
         if (informer != null) {
             informer.close();
         }
+        if (nodeInformer != null) {
+            nodeInformer.close();
+        }
     }
 
     /** Coalesces bursts of events into one pass on the worker thread. */
@@ -117,10 +153,10 @@ public final class NodeDaemon implements AutoCloseable {
     }
 
     private void reconcileAll() {
-        if (informer == null || !informer.hasSynced()) {
+        if (informer == null || !informer.hasSynced() || !nodeInformer.hasSynced()) {
             return;
         }
-        Node node = client.nodes().withName(nodeName).get();
+        Node node = nodeInformer.getStore().getByKey(nodeName);
         if (node == null) {
             LOG.warning(() -> "node " + nodeName + " not found: check NODE_NAME (downward API spec.nodeName)");
             return;
@@ -136,19 +172,38 @@ public final class NodeDaemon implements AutoCloseable {
         for (SharedLibraryPool pool : selecting) {
             states.add(service(pool).reconcile().state());
         }
+        tearDownUnselected(selecting);
         NodeKsmState ksmState = ksm.reconcile(selecting, labels, annotations, kubevirtKsmConfigured());
         NodePoolReportStatus status = new NodePoolReportStatus();
         status.setPools(states);
         status.setKsm(ksmState);
-        writer.write(status);
         latest.set(status);
+        Instant now = Instant.now();
+        if (throttle.shouldWrite(status, now)) {
+            writer.write(status);
+            throttle.written(status, now);
+        }
+    }
+
+    /** Pools this daemon built that no longer select the node go once no VM maps them (retried every pass). */
+    private void tearDownUnselected(List<SharedLibraryPool> selecting) {
+        List<String> wanted = selecting.stream().map(p -> p.getMetadata().getName()).toList();
+        try (StateLock ignored = StateLock.acquire(paths, natives, Duration.ofSeconds(60))) {
+            for (String name : teardown.owned(OWNER)) {
+                if (!wanted.contains(name) && !teardown.tearDown(name)) {
+                    LOG.fine(() -> "pool " + name + " no longer selects this node; a VM still maps it");
+                }
+            }
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "removing pools that no longer select this node failed; retrying next pass", e);
+        }
     }
 
     private PoolService service(SharedLibraryPool pool) {
         String name = pool.getMetadata().getName();
         Long generation = pool.getMetadata().getGeneration();
         if (!services.containsKey(name) || !Objects.equals(serviceGenerations.get(name), generation)) {
-            services.put(name, PoolService.onHost(pool, "cluster", paths));
+            services.put(name, PoolService.onHost(pool, OWNER, paths));
             serviceGenerations.put(name, generation);
         }
         return services.get(name);

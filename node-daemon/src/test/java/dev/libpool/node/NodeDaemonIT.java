@@ -92,8 +92,18 @@ class NodeDaemonIT {
                 assertThat(report.getStatus().getKsm()).isNotNull();
             });
             assertThat(PrometheusExporter.render(daemon.latest())).contains("libpool_pool_library_count{pool=\"selected\"} 10");
+            assertThat(dir.resolve("state/pools/selected/pool.img")).exists();
+
+            // the node's label changes: the pool no longer selects it, and as nothing maps it, it goes
+            client.nodes().withName("worker-1").edit(n -> {
+                n.getMetadata().getLabels().put("pool", "no");
+                return n;
+            });
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                assertThat(dir.resolve("state/pools/selected")).doesNotExist();
+                assertThat(client.resources(NodePoolReport.class).withName("worker-1").get().getStatus().getPools()).isEmpty();
+            });
         }
-        assertThat(dir.resolve("state/pools/selected/pool.img")).exists();
         assertThat(dir.resolve("state/pools/elsewhere")).doesNotExist();
     }
 

@@ -27,6 +27,8 @@ public class NodePoolState {
     private Long savedBytes;
     @JsonPropertyDescription("Older generations still mapped by a running VM.")
     private Integer retainedGenerations;
+    @JsonPropertyDescription("What guests on this node touched of the serving generation (learned from the QEMUs' page tables).")
+    private UsedContent used;
 
     public String getName() { return name; }
     public void setName(String name) { this.name = name; }
@@ -50,6 +52,8 @@ public class NodePoolState {
     public void setSavedBytes(Long savedBytes) { this.savedBytes = savedBytes; }
     public Integer getRetainedGenerations() { return retainedGenerations; }
     public void setRetainedGenerations(Integer retainedGenerations) { this.retainedGenerations = retainedGenerations; }
+    public UsedContent getUsed() { return used; }
+    public void setUsed(UsedContent used) { this.used = used; }
 
     public enum State { Building, Ready, Failed }
 }

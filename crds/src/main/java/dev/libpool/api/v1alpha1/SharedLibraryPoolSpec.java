@@ -75,6 +75,12 @@ public class SharedLibraryPoolSpec {
             + "read-only file on the node's disk under the state directory: only pages guests touch are resident).")
     private PoolMedium medium = PoolMedium.tmpfs;
 
+    @Default("Off")
+    @JsonPropertyDescription("Build the next generation on each node from what its guests touched of the serving one: "
+            + "Off (default), Dense (touched pages laid out together) or Narrow (Dense, and libraries nobody touched left "
+            + "out; guests load those from their own disk). Applied once the learning settled, and at every rebuild.")
+    private LearnedLayout learnedLayout = LearnedLayout.Off;
+
     @Default("{}")
     @JsonPropertyDescription("KSM tuning for the nodes of this pool. Default: Unmanaged (observe only).")
     private KsmSpec ksm = new KsmSpec();
@@ -95,6 +101,8 @@ public class SharedLibraryPoolSpec {
     public void setAttach(AttachSpec attach) { this.attach = attach; }
     public PoolMedium getMedium() { return medium; }
     public void setMedium(PoolMedium medium) { this.medium = medium; }
+    public LearnedLayout getLearnedLayout() { return learnedLayout; }
+    public void setLearnedLayout(LearnedLayout learnedLayout) { this.learnedLayout = learnedLayout; }
     public KsmSpec getKsm() { return ksm; }
     public void setKsm(KsmSpec ksm) { this.ksm = ksm; }
 

@@ -183,6 +183,11 @@ public final class PoolHost implements AutoCloseable {
         return service.status().state();
     }
 
+    /** One node daemon pass over the pool (build if needed, publish, collect, measure, learn), as the daemon runs it. */
+    public NodePoolState reconcile() {
+        return service.reconcile().state();
+    }
+
     /** sha256 of the pool file as it is now (a guest must never change it). */
     public String sha256() {
         try {

@@ -1,5 +1,7 @@
 package dev.libpool.node.ksm;
 
+import dev.libpool.node.host.HostPaths;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -14,15 +16,13 @@ import java.nio.file.Path;
  * @param pageSizeBytes page size for the profit estimate on kernels without general_profit
  */
 public record KsmPaths(Path sysfsKsmDir, Path procRoot, Path meminfo, Path originalsFile, long pageSizeBytes) {
-    public static final Path HOST_SYSFS_KSM = Path.of("/proc/1/root/sys/kernel/mm/ksm");
     public static final Path LOCAL_SYSFS_KSM = Path.of("/sys/kernel/mm/ksm");
-    public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/libpool");
     public static final String ORIGINALS_FILE_NAME = "ksm-original.json";
     /** x86-64 base page size; the only architecture libpool's node daemon targets. */
     public static final long PAGE_SIZE_BYTES = 4096;
 
     public static KsmPaths defaults() {
-        return defaults(DEFAULT_STATE_DIR);
+        return of(HostPaths.ofHost());
     }
 
     /**
@@ -30,8 +30,18 @@ public record KsmPaths(Path sysfsKsmDir, Path procRoot, Path meminfo, Path origi
      * daemon or demo run directly on the host, or /proc/1/root is not accessible).
      */
     public static KsmPaths defaults(Path stateDir) {
-        Path sysfs = Files.isReadable(HOST_SYSFS_KSM.resolve("run")) ? HOST_SYSFS_KSM : LOCAL_SYSFS_KSM;
-        return new KsmPaths(sysfs, Path.of("/proc"), Path.of("/proc/meminfo"), stateDir.resolve(ORIGINALS_FILE_NAME),
+        return of(new HostPaths(Path.of("/"), stateDir.toString()));
+    }
+
+    /**
+     * Every KSM path under the daemon's host root (the same model as the pools'): the host's /proc, and its
+     * KSM sysfs through the host init's root ({@code <root>/proc/1/root/sys/kernel/mm/ksm}) when readable, as
+     * KubeVirt's handler writes it because a container's own /sys may be read-only, else {@code <root>/sys}.
+     */
+    public static KsmPaths of(HostPaths host) {
+        Path throughInit = host.proc().resolve("1/root/sys/kernel/mm/ksm");
+        Path sysfs = Files.isReadable(throughInit.resolve("run")) ? throughInit : host.sys().resolve("kernel/mm/ksm");
+        return new KsmPaths(sysfs, host.proc(), host.proc().resolve("meminfo"), host.state().resolve(ORIGINALS_FILE_NAME),
                 PAGE_SIZE_BYTES);
     }
 }

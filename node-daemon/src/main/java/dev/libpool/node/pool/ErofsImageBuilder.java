@@ -1,5 +1,6 @@
 package dev.libpool.node.pool;
 
+import dev.libpool.node.learn.LearnedPages;
 import dev.libpool.node.pool.PoolFailure.Reason;
 
 import java.io.File;
@@ -10,12 +11,15 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -41,15 +45,30 @@ public final class ErofsImageBuilder {
 
     public BuiltImage build(Manifest manifest, Selection selection, ImageScripts scripts, long deviceSize,
                             Path scratchDir) throws PoolFailure, IOException {
+        return build(manifest, selection, scripts, deviceSize, scratchDir, null);
+    }
+
+    /**
+     * @param dense learned pages to lay out together, or null for the plain layout. Dense images are built with
+     *              4 KiB chunks: mkfs.erofs stores identical chunks once and writes data in tree order, so the
+     *              touched pages, staged first as {@code /.libpool/touched}, lie together at the start of the
+     *              data, and each library's chunks point there for its touched pages.
+     */
+    public BuiltImage build(Manifest manifest, Selection selection, ImageScripts scripts, long deviceSize,
+                            Path scratchDir, LearnedPages dense) throws PoolFailure, IOException {
         Path mkfsPath = locateMkfs();
         Files.createDirectories(scratchDir);
         Path staging = Files.createTempDirectory(scratchDir, "staging-");
         Path image = scratchDir.resolve(Path.of(staging.getFileName() + ".img"));
         try {
+            long t0 = System.nanoTime();
             stage(staging, manifest, selection, scripts);
-            long mkfsStart = System.nanoTime();
-            runMkfs(mkfsPath, image, staging, uuid(manifest, scripts));
-            long mkfsMillis = (System.nanoTime() - mkfsStart) / 1_000_000;
+            if (dense != null) {
+                DenseArea.write(staging.resolve(".libpool/touched"), selection, dense);
+            }
+            long t1 = System.nanoTime();
+            runMkfs(mkfsPath, image, staging, uuid(manifest, scripts), dense != null);
+            long t2 = System.nanoTime();
             long dataBytes = Files.size(image);
             checkBlockSize(image);
             if (dataBytes > deviceSize) {
@@ -60,7 +79,10 @@ public final class ErofsImageBuilder {
             try (RandomAccessFile raf = new RandomAccessFile(image.toFile(), "rw")) {
                 raf.setLength(deviceSize); // a hole: no disk or memory is used for the padding
             }
-            return new BuiltImage(image, dataBytes, deviceSize, FileDigest.sha256(image), manifest, mkfsMillis);
+            String sha256 = FileDigest.sha256(image, dataBytes, deviceSize);
+            long t3 = System.nanoTime();
+            return new BuiltImage(image, dataBytes, deviceSize, sha256, manifest,
+                    new BuiltImage.Timing((t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000));
         } finally {
             deleteTree(staging);
         }
@@ -86,14 +108,24 @@ public final class ErofsImageBuilder {
     }
 
     private static void stage(Path staging, Manifest manifest, Selection selection, ImageScripts scripts) throws IOException {
+        Map<FileKey, Path> staged = new HashMap<>();
         for (LibraryFile f : selection.files()) {
             Path target = staging.resolve(f.path());
             createDirectories(staging, target.getParent());
-            Files.copy(f.source(), target);
+            Path first = staged.putIfAbsent(FileKey.of(f.source()), target);
+            if (first != null) {
+                // the same source inode under another path: one inode in the image too, its data stored once
+                Files.createLink(target, first);
+                continue;
+            }
             // Keep the execute bit: the kernel refuses to exec a program whose ELF interpreter
             // (ld-linux-x86-64.so.2, bind-mounted from the pool) is not executable.
             boolean executable = Files.getPosixFilePermissions(f.source()).contains(PosixFilePermission.OWNER_EXECUTE);
-            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
+            String mode = executable ? "rwxr-xr-x" : "rw-r--r--";
+            if (!linkIn(f.source(), target, mode)) {
+                Files.copy(f.source(), target);
+                Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(mode));
+            }
         }
         Path meta = staging.resolve(".libpool");
         createDirectories(staging, meta);
@@ -102,6 +134,25 @@ public final class ErofsImageBuilder {
         write(meta.resolve("attach.sh"), scripts.attach(), "rwxr-xr-x");
         write(meta.resolve("detach.sh"), scripts.detach(), "rwxr-xr-x");
         Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /**
+     * Stages a library as a hard link to its source instead of a copy where that gives mkfs.erofs the same
+     * input: the source already has the normalized mode (a link cannot be chmod-ed without changing the
+     * source). Owner, times, link count and xattrs do not reach the image (--all-root, -T0, -x-1). Returns
+     * false where a copy is needed: another mode, another file system, or a link the kernel refuses (an
+     * immutable source, fs.protected_hardlinks without CAP_FOWNER).
+     */
+    private static boolean linkIn(Path source, Path target, String mode) throws IOException {
+        if (!PosixFilePermissions.toString(Files.getPosixFilePermissions(source, LinkOption.NOFOLLOW_LINKS)).equals(mode)) {
+            return false;
+        }
+        try {
+            Files.createLink(target, source);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void createDirectories(Path staging, Path dir) throws IOException {
@@ -128,9 +179,14 @@ public final class ErofsImageBuilder {
         return UUID.nameUUIDFromBytes(all.array()).toString();
     }
 
-    private static void runMkfs(Path mkfsPath, Path image, Path staging, String uuid) throws PoolFailure, IOException {
-        List<String> cmd = List.of(mkfsPath.toString(), "-x-1", "-Enoinline_data", "-T0", "-U" + uuid, "--all-root",
-                "--quiet", image.toString(), staging.toString());
+    private static void runMkfs(Path mkfsPath, Path image, Path staging, String uuid, boolean chunked)
+            throws PoolFailure, IOException {
+        List<String> cmd = new ArrayList<>(List.of(mkfsPath.toString(), "-x-1", "-Enoinline_data", "-T0", "-U" + uuid,
+                "--all-root", "--quiet"));
+        if (chunked) {
+            cmd.add("--chunksize=" + DenseArea.PAGE);
+        }
+        cmd.addAll(List.of(image.toString(), staging.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String output;
         try {

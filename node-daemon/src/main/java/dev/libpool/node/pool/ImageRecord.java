@@ -18,8 +18,10 @@ import java.util.Optional;
  *
  * @param buildKey hash of everything that shapes the image except the pool's generation number, so a spec
  *                 change that does not change the content (e.g. KSM settings) does not republish the pool
+ * @param learnedFrom null for the plain layout; else the learned layout and the digest of the learned pages
+ *                 it was built from (the buildKey is then that of the full selection, before narrowing)
  */
-public record ImageRecord(String buildKey, long dataBytes, Manifest manifest) {
+public record ImageRecord(String buildKey, long dataBytes, Manifest manifest, String learnedFrom) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String FORMAT = "libpool-image-v1";

@@ -28,16 +28,23 @@ public final class LibrarySelector {
     private final GlobMatcher exclude;
     private final boolean strict;
     private final long maxBytes;
+    private final SourceFacts facts;
 
     /**
      * @param strict   whether a matched non-ELF file fails the selection (user-written include globs)
      * @param maxBytes upper bound of the selected bytes (spec.maxSize)
      */
     public LibrarySelector(List<String> include, List<String> exclude, boolean strict, long maxBytes) {
+        this(include, exclude, strict, maxBytes, new SourceFacts());
+    }
+
+    /** @param facts what earlier passes over the same root learned: unchanged files are not read again */
+    public LibrarySelector(List<String> include, List<String> exclude, boolean strict, long maxBytes, SourceFacts facts) {
         this.include = new GlobMatcher(include);
         this.exclude = new GlobMatcher(exclude);
         this.strict = strict;
         this.maxBytes = maxBytes;
+        this.facts = facts;
     }
 
     public Selection select(Path sourceRoot) throws PoolFailure {
@@ -58,18 +65,14 @@ public final class LibrarySelector {
                             ? "not a regular file" : "dangling link") + ")");
                     continue;
                 }
-                ElfInfo elf;
-                try {
-                    elf = ElfReader.read(file);
-                } catch (ElfReader.NotElfException e) {
-                    elf = null;
-                }
-                if (elf == null || !elf.isSharedObject()) {
+                SourceFacts.Facts known = facts.of(file);
+                if (known.sha256() == null) {
                     (strict ? notShared : skipped).add(matched + " (not an ELF shared object)");
                     continue;
                 }
-                byRealPath.put(real, new LibraryFile(real, file, Files.size(file), FileDigest.sha256(file), elf));
+                byRealPath.put(real, new LibraryFile(real, file, Files.size(file), known.sha256(), known.elf()));
             }
+            facts.passDone();
         } catch (AccessDeniedException e) {
             throw new PoolFailure(Reason.SourceUnreadable, "cannot read " + e.getFile() + " in source.hostPath "
                     + sourceRoot + ": make it readable by the node daemon (root) or exclude it", e);

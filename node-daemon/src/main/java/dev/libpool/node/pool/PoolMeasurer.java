@@ -38,7 +38,7 @@ public final class PoolMeasurer {
             rss += usage.rssBytes();
             pss += usage.pssBytes();
         }
-        return new PoolUsage(mappers.size(), rss, pss, resident(store, files.values()));
+        return new PoolUsage(mappers.size(), rss, pss, resident(store, files.values()), Set.copyOf(mappers.keySet()));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.libpool.node.pool;
 
 import dev.libpool.api.v1alpha1.ImageInfo;
+import dev.libpool.api.v1alpha1.LearnedLayout;
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.PoolMedium;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
@@ -8,6 +9,10 @@ import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.host.Natives;
+import dev.libpool.node.learn.LearnedBuild;
+import dev.libpool.node.learn.LearnedPages;
+import dev.libpool.node.learn.PagePresence;
+import dev.libpool.node.learn.UsageLearner;
 import dev.libpool.node.pool.PoolFailure.Reason;
 
 import java.io.IOException;
@@ -15,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -43,6 +49,9 @@ public final class PoolService {
     private final Natives natives;
     private final ErofsImageBuilder builder;
     private final ProcMaps procMaps;
+    private final SourceFacts sourceFacts = new SourceFacts();
+    private UsageLearner learner;
+    private LearnedBuild learned;
     private PoolStore store;
     /** "inode key/digest" of the last pool.img whose content was hashed and matched its name. */
     private String verified;
@@ -87,7 +96,7 @@ public final class PoolService {
                 try {
                     selection = new LibrarySelector(spec.effectiveInclude(), spec.getExclude(),
                             spec.getInclude() != null && !spec.getInclude().isEmpty(),
-                            PoolGeometry.maxBytes(spec.getMaxSize())).select(paths.resolve(spec.getSource().getHostPath().getPath()));
+                            PoolGeometry.maxBytes(spec.getMaxSize()), sourceFacts).select(paths.resolve(spec.getSource().getHostPath().getPath()));
                     serving = Optional.of(buildIfChanged(spec, selection, serving));
                 } catch (PoolFailure f) {
                     failure = f;
@@ -151,6 +160,10 @@ public final class PoolService {
         if (name == null || name.length() > MAX_NAME || !NAME.matcher(name).matches()) {
             throw new PoolFailure(Reason.InvalidSpec, "metadata.name \"" + name + "\" must be a DNS label of at most "
                     + MAX_NAME + " characters (lower-case letters, digits, '-')");
+        }
+        if (learner == null) {
+            learner = new UsageLearner(new PagePresence(paths.proc()), paths.metaDir(name));
+            learned = new LearnedBuild(paths.metaDir(name));
         }
         SharedLibraryPoolSpec spec = pool.getSpec();
         if (spec == null || spec.getSource() == null || spec.getSource().getHostPath() == null
@@ -217,24 +230,41 @@ public final class PoolService {
         ImageScripts scripts = ImageScripts.fromGuestModule();
         long deviceSize = PoolGeometry.deviceSizeBytes(spec.getMaxSize());
         Long generation = pool.getMetadata().getGeneration();
-        Manifest manifest = Manifest.of(name(), generation == null ? 1 : generation, selection);
-        String buildKey = ImageRecord.buildKey(manifest, scripts, deviceSize);
-        if (serving.isPresent() && ImageRecord.read(paths.metaDir(name()), serving.get())
-                .map(r -> r.buildKey().equals(buildKey)).orElse(false)) {
+        Manifest full = Manifest.of(name(), generation == null ? 1 : generation, selection);
+        String buildKey = ImageRecord.buildKey(full, scripts, deviceSize);
+        Optional<ImageRecord> record = serving.flatMap(d -> ImageRecord.read(paths.metaDir(name()), d));
+        LearnedLayout mode = spec.getLearnedLayout();
+        if (record.map(r -> r.buildKey().equals(buildKey) && !learned.wantsRebuild(mode, r.learnedFrom())).orElse(false)) {
             return serving.get();
         }
-        BuiltImage image = builder.build(manifest, selection, scripts, deviceSize, paths.buildDir());
+        LearnedPages dense = learned.input(mode);
+        Selection built = mode == LearnedLayout.Narrow && dense != null ? narrow(selection, dense) : selection;
+        Manifest manifest = built == selection ? full : Manifest.of(full.pool(), full.generation(), built);
+        BuiltImage image;
         try {
-            new ImageRecord(buildKey, image.dataBytes(), manifest).write(paths.metaDir(name()), image.sha256());
+            image = builder.build(manifest, built, scripts, deviceSize, paths.buildDir(), dense);
+        } finally {
+            sourceFacts.restamp(selection.files().stream().map(LibraryFile::source).toList());
+        }
+        try {
+            new ImageRecord(buildKey, image.dataBytes(), manifest, LearnedBuild.origin(mode, dense))
+                    .write(paths.metaDir(name()), image.sha256());
             if (!serving.equals(Optional.of(image.sha256()))) {
                 store.publish(image);
                 verified = FileKey.of(store.stableFile()) + "/" + image.sha256();
-                LOG.info(() -> "published pool " + name() + " generation sha256:" + image.sha256());
+                LOG.info(() -> "published pool " + name() + " generation sha256:" + image.sha256()
+                        + (dense == null ? "" : " (" + mode + " layout from " + dense.pageCount() + " learned pages)"));
             }
             return image.sha256();
         } finally {
             Files.deleteIfExists(image.file());
         }
+    }
+
+    /** The libraries guests touched; all of them when none of the learned paths is selected any more. */
+    private static Selection narrow(Selection selection, LearnedPages learned) {
+        List<LibraryFile> used = selection.files().stream().filter(f -> learned.byPath().containsKey(f.guestPath())).toList();
+        return used.isEmpty() ? selection : new Selection(used, selection.skipped());
     }
 
     /** Fills image, path and usage of the serving generation; collects unmapped generations when allowed. */
@@ -244,6 +274,7 @@ public final class PoolService {
             GenerationCollector.Result collected = new GenerationCollector(procMaps).collect(store);
             for (Path removed : collected.removed()) {
                 Files.deleteIfExists(paths.metaDir(name()).resolve(PoolStore.digestOf(removed) + ".json"));
+                Files.deleteIfExists(paths.metaDir(name()).resolve(PoolStore.digestOf(removed) + UsageLearner.SUFFIX));
             }
             retained = collected.retained().size();
         } else {
@@ -266,6 +297,12 @@ public final class PoolService {
         state.setMappers(usage.mappers());
         state.setResidentBytes(usage.residentBytes());
         state.setSavedBytes(usage.savedBytes());
+        state.setUsed(learner.learn(store.generationFile(serving.get()), serving.get(), usage.mapperPids(), () -> {
+            if (!store.medium().mounted()) {
+                natives.dropCache(store.stableFile()); // the layout read is the daemon's, not a guest's
+            }
+        }));
+        learned.observe(learner.learnedPages(), usage.mappers());
     }
 
     private Result failed(NodePoolState state, PoolFailure f, Optional<String> serving) {

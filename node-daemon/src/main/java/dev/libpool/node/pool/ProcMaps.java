@@ -32,7 +32,7 @@ public final class ProcMaps {
     }
 
     /** The file of a maps/smaps mapping header "start-end perms offset dev inode [path]", or null for other lines. */
-    static FileKey keyOfHeader(String line) {
+    public static FileKey keyOfHeader(String line) {
         String[] f = line.trim().split("\\s+", 7);
         if (f.length < 5 || f[0].indexOf('-') < 0 || f[3].indexOf(':') < 0 || f[0].endsWith(":")) {
             return null;

@@ -31,6 +31,12 @@ public final class PrometheusExporter {
                 NodePoolState::getSavedBytes);
         poolGauge(out, status, "libpool_pool_retained_generations", "Older generations still mapped by running VMs.",
                 NodePoolState::getRetainedGenerations);
+        poolGauge(out, status, "libpool_pool_used_files", "Libraries of the serving image that guests touched.",
+                p -> p.getUsed() == null ? null : p.getUsed().getFiles());
+        poolGauge(out, status, "libpool_pool_used_file_bytes", "Total size of the libraries guests touched.",
+                p -> p.getUsed() == null ? null : p.getUsed().getFileBytes());
+        poolGauge(out, status, "libpool_pool_used_pages", "Distinct pages of the serving image that guests touched.",
+                p -> p.getUsed() == null ? null : p.getUsed().getPages());
         header(out, "libpool_pool_state", "1 for the pool's current state on this node.", "gauge");
         for (NodePoolState p : status.getPools()) {
             for (NodePoolState.State s : NodePoolState.State.values()) {

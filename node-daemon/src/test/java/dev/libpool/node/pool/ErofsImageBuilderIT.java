@@ -53,6 +53,44 @@ class ErofsImageBuilderIT {
     }
 
     @Test
+    void stagingByHardLinksOrByCopiesGivesTheSameBytesAndLeavesTheSourcesAlone() throws Exception {
+        Path own = dir.resolve("own");
+        for (LibraryFile f : selection.files()) { // private copies: this test changes their modes
+            Files.createDirectories(own.resolve(f.path()).getParent());
+            Files.copy(f.source(), own.resolve(f.path()));
+            Files.setPosixFilePermissions(own.resolve(f.path()), PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        Selection linkable = new LibrarySelector(List.of("usr/lib/**/*.so*"), List.of(), true, 1L << 30).select(own);
+        BuiltImage linked = builder().build(Manifest.of("it", 1, linkable), linkable, scripts, 64L << 20, dir.resolve("a"));
+        for (LibraryFile f : linkable.files()) {
+            assertThat(Files.getAttribute(f.source(), "unix:nlink")).as("staging links are gone").isEqualTo(1);
+            Files.setPosixFilePermissions(f.source(), PosixFilePermissions.fromString("rw-r-----")); // not linkable now
+        }
+        Selection copied = new LibrarySelector(List.of("usr/lib/**/*.so*"), List.of(), true, 1L << 30).select(own);
+        BuiltImage copy = builder().build(Manifest.of("it", 1, copied), copied, scripts, 64L << 20, dir.resolve("b"));
+
+        assertThat(copy.sha256()).isEqualTo(linked.sha256());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(copied.files().get(0).source())))
+                .isEqualTo("rw-r-----");
+    }
+
+    @Test
+    void twoPathsToOneSourceInodeStoreItsDataOnce() throws Exception {
+        LibraryFile largest = selection.files().stream().max(java.util.Comparator.comparingLong(LibraryFile::size)).orElseThrow();
+        Path src = dir.resolve("src");
+        Files.createLink(src.resolve("usr/lib/x86_64-linux-gnu/libsecondname.so.1"), largest.source());
+        Selection twice = new LibrarySelector(List.of("usr/lib/**/*.so*"), List.of(), true, 1L << 30).select(src);
+
+        BuiltImage once = builder().build(manifest, selection, scripts, 64L << 20, dir.resolve("a"));
+        BuiltImage shared = builder().build(Manifest.of("it", 1, twice), twice, scripts, 64L << 20, dir.resolve("b"));
+
+        assertThat(twice.files()).hasSize(selection.files().size() + 1);
+        assertThat(largest.size()).isGreaterThan(16384);
+        assertThat(shared.dataBytes() - once.dataBytes()).as("a directory entry and manifest lines, not the data")
+                .isLessThan(16384);
+    }
+
+    @Test
     void theKernelMountsTheImageWithTheLibrariesTheManifestAndTheScripts() throws Exception {
         RootHost.assumeRoot();
         BuiltImage image = builder().build(manifest, selection, scripts, 64L << 20, dir.resolve("a"));

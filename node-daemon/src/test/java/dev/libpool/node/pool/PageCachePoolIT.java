@@ -1,15 +1,19 @@
 package dev.libpool.node.pool;
 
 import dev.libpool.api.v1alpha1.HostPathSource;
+import dev.libpool.api.v1alpha1.LearnedLayout;
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.PoolMedium;
 import dev.libpool.api.v1alpha1.PoolSource;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
+import dev.libpool.api.v1alpha1.UsedContent;
 import dev.libpool.node.RootHost;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.host.Natives;
+import dev.libpool.node.learn.ErofsLayout;
+import dev.libpool.node.learn.LearnedBuild;
 import dev.libpool.node.pool.PoolFailure.Reason;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -18,12 +22,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,20 +38,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class PageCachePoolIT {
 
-    /** Maps the file, touches the pages at the given offsets, reports, and holds the mapping until stdin closes. */
-    private static final String MAPPER = """
-            import mmap, sys
-            f = open(sys.argv[1], 'rb')
-            m = mmap.mmap(f.fileno(), 0, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ)
-            m.madvise(mmap.MADV_RANDOM)
-            s = sum(m[int(o)] for o in sys.argv[2:])
-            print('ready', flush=True)
-            sys.stdin.read()
-            """;
     private static final int PAGE = 4096;
 
     private final Natives natives = new JnaNatives();
-    private final List<Process> children = new ArrayList<>();
+    private final Mappers mappers = new Mappers();
     private Path dir;
     private Path source;
     private HostPaths paths;
@@ -73,10 +64,7 @@ class PageCachePoolIT {
 
     @AfterEach
     void cleanUp() throws Exception {
-        children.forEach(Process::destroyForcibly);
-        for (Process p : children) {
-            p.waitFor();
-        }
+        mappers.close();
         if (dir != null) {
             RootHost.cleanUp(dir);
         }
@@ -109,17 +97,90 @@ class PageCachePoolIT {
         PoolService service = PoolService.onHost(pool(PoolMedium.PageCache), "test", paths);
         Path file = service.reconcile().stableFile();
 
-        mapper(file, 0, 5 * PAGE, 17 * PAGE);
+        mappers.map(file, 0, 5 * PAGE, 17 * PAGE);
         NodePoolState one = service.reconcile().state();
         assertThat(one.getMappers()).isEqualTo(1);
         assertThat(one.getResidentBytes()).isEqualTo(3 * PAGE);
         assertThat(one.getSavedBytes()).isZero();
 
-        mapper(file, 0, 5 * PAGE, 17 * PAGE, 30 * PAGE);
+        mappers.map(file, 0, 5 * PAGE, 17 * PAGE, 30 * PAGE);
         NodePoolState two = service.reconcile().state();
         assertThat(two.getMappers()).isEqualTo(2);
         assertThat(two.getResidentBytes()).as("shared pages count once").isEqualTo(4 * PAGE);
         assertThat(two.getSavedBytes()).as("Rss 3 + 4 pages, resident 4").isEqualTo(3 * PAGE);
+    }
+
+    @Test
+    void learnsWhichLibrariesMappersTouchedAndKeepsItAcrossARestart() throws Exception {
+        PoolService service = PoolService.onHost(pool(PoolMedium.PageCache), "test", paths);
+        PoolService.Result published = service.reconcile();
+        assertThat(published.state().getUsed().getPages()).as("nothing touched yet").isZero();
+        ErofsLayout layout = ErofsLayout.read(published.stableFile());
+        natives.dropCache(published.stableFile());
+        List<ErofsLayout.FileExtents> libs = layout.files().stream().filter(f -> f.path().startsWith("/usr/")
+                && f.extents().get(0).blocks() >= 3).limit(2).toList();
+        long a = libs.get(0).extents().get(0).imageBlock() * PAGE, b = libs.get(1).extents().get(0).imageBlock() * PAGE;
+
+        mappers.map(published.stableFile(), a, a + 2 * PAGE);
+        mappers.map(published.stableFile(), a, b);
+        UsedContent used = service.reconcile().state().getUsed();
+
+        assertThat(used.getFiles()).isEqualTo(2);
+        assertThat(used.getFileBytes()).isEqualTo(libs.get(0).size() + libs.get(1).size());
+        assertThat(used.getPages()).isEqualTo(3);
+        assertThat(used.getBytes()).isEqualTo(3 * PAGE);
+
+        mappers.close();
+        UsedContent remembered = PoolService.onHost(pool(PoolMedium.PageCache), "test", paths).reconcile().state().getUsed();
+        assertThat(remembered.getFiles()).isEqualTo(2);
+        assertThat(remembered.getPages()).isEqualTo(3);
+    }
+
+    @Test
+    void narrowOnceLearningSettledBuildsAGenerationOfTheTouchedLibrariesOnly() throws Exception {
+        SharedLibraryPool narrow = pool(PoolMedium.PageCache);
+        narrow.getSpec().setLearnedLayout(LearnedLayout.Narrow);
+        PoolService service = PoolService.onHost(narrow, "test", paths);
+        PoolService.Result first = service.reconcile();
+        ErofsLayout layout = ErofsLayout.read(first.stableFile());
+        List<ErofsLayout.FileExtents> libs = layout.files().stream().filter(f -> f.path().startsWith("/usr/")
+                && f.extents().get(0).blocks() >= 3).limit(2).toList();
+        mappers.map(first.stableFile(), libs.get(0).extents().get(0).imageBlock() * PAGE + PAGE,
+                libs.get(1).extents().get(0).imageBlock() * PAGE + PAGE);
+
+        NodePoolState state = first.state();
+        for (int pass = 0; pass <= LearnedBuild.SETTLE_PASSES + 1; pass++) {
+            state = service.reconcile().state();
+        }
+
+        assertReady(state);
+        assertThat(state.getImage().getDigest()).as("a new generation").isNotEqualTo(first.state().getImage().getDigest());
+        assertThat(state.getImage().getLibraryCount()).isEqualTo(2);
+        assertThat(state.getRetainedGenerations()).as("the first one is still mapped").isEqualTo(1);
+        ErofsLayout narrowed = ErofsLayout.read(service.store().stableFile());
+        assertThat(narrowed.files().stream().map(ErofsLayout.FileExtents::path).filter(p -> p.startsWith("/usr/")))
+                .containsExactlyInAnyOrder(libs.get(0).path(), libs.get(1).path());
+        String digest = state.getImage().getDigest();
+        assertThat(service.reconcile().state().getImage().getDigest()).as("no churn").isEqualTo(digest);
+    }
+
+    @Test
+    void aPoolThatNoLongerSelectsTheNodeGoesOnceNothingMapsIt() throws Exception {
+        PoolService.Result tmpfs = PoolService.onHost(pool(PoolMedium.tmpfs), "cluster", paths).reconcile();
+        assertReady(tmpfs);
+        PoolTeardown teardown = new PoolTeardown(paths, natives);
+        assertThat(teardown.owned("cluster")).containsExactly("it");
+        mappers.map(tmpfs.stableFile(), 0);
+
+        assertThat(teardown.tearDown("it")).as("mapped: stays").isFalse();
+        assertThat(natives.filesystemType(tmpfs.stableFile())).isEqualTo(Natives.TMPFS_MAGIC);
+
+        mappers.close();
+        assertThat(teardown.tearDown("it")).isTrue();
+        assertThat(paths.poolDir("it")).doesNotExist();
+        assertThat(paths.metaDir("it")).doesNotExist();
+        assertThat(teardown.owned("cluster")).isEmpty();
+        assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(paths.poolDir("it").toString());
     }
 
     @Test
@@ -137,18 +198,11 @@ class PageCachePoolIT {
     }
 
     private static void assertReady(PoolService.Result r) {
-        assertThat(r.state().getState()).as(r.state().getReason() + ": " + r.state().getMessage())
-                .isEqualTo(NodePoolState.State.Ready);
+        assertReady(r.state());
     }
 
-    private void mapper(Path file, long... offsets) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("python3", "-c", MAPPER, file.toString()));
-        for (long o : offsets) {
-            cmd.add(Long.toString(o));
-        }
-        Process p = new ProcessBuilder(cmd).start();
-        children.add(p);
-        assertThat(new BufferedReader(new InputStreamReader(p.getInputStream())).readLine()).isEqualTo("ready");
+    private static void assertReady(NodePoolState s) {
+        assertThat(s.getState()).as(s.getReason() + ": " + s.getMessage()).isEqualTo(NodePoolState.State.Ready);
     }
 
     private SharedLibraryPool pool(PoolMedium medium) {

@@ -4,6 +4,7 @@ import dev.libpool.api.v1alpha1.ImageInfo;
 import dev.libpool.api.v1alpha1.NodeKsmState;
 import dev.libpool.api.v1alpha1.NodePoolReportStatus;
 import dev.libpool.api.v1alpha1.NodePoolState;
+import dev.libpool.api.v1alpha1.UsedContent;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -31,6 +32,12 @@ class PrometheusExporterTest {
         ready.setResidentBytes(200L << 20);
         ready.setSavedBytes(600L << 20);
         ready.setRetainedGenerations(1);
+        UsedContent used = new UsedContent();
+        used.setFiles(190);
+        used.setFileBytes(220L << 20);
+        used.setPages(23401L);
+        used.setBytes(23401L * 4096);
+        ready.setUsed(used);
         NodePoolState failed = new NodePoolState();
         failed.setName("we\"ird");
         failed.setState(NodePoolState.State.Failed);
@@ -38,7 +45,7 @@ class PrometheusExporterTest {
         ksm.setState("Managed");
         ksm.setProfitBytes(123456L);
         ksm.setKsmdCpuSeconds(22.5);
-        ksm.setSysfs(Map.of("pages_sharing", 30L, "run", 1L));
+        ksm.setSysfs(new java.util.HashMap<>(Map.of("pages_sharing", 30L, "run", 1L)));
         NodePoolReportStatus status = new NodePoolReportStatus();
         status.setPools(List.of(ready, failed));
         status.setKsm(ksm);
@@ -54,6 +61,9 @@ class PrometheusExporterTest {
                 "libpool_pool_mappers{pool=\"base\"} 4\n",
                 "libpool_pool_saved_bytes{pool=\"base\"} 629145600\n",
                 "libpool_pool_resident_bytes{pool=\"base\"} 209715200\n",
+                "libpool_pool_used_files{pool=\"base\"} 190\n",
+                "libpool_pool_used_file_bytes{pool=\"base\"} 230686720\n",
+                "libpool_pool_used_pages{pool=\"base\"} 23401\n",
                 "libpool_pool_state{pool=\"base\",state=\"Ready\"} 1\n",
                 "libpool_pool_state{pool=\"base\",state=\"Failed\"} 0\n",
                 "libpool_pool_state{pool=\"we\\\"ird\",state=\"Failed\"} 1\n",

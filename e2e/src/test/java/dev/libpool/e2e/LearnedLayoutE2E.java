@@ -1,0 +1,112 @@
+package dev.libpool.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.libpool.api.v1alpha1.NodePoolState;
+import dev.libpool.node.learn.LearnedBuild;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Learning and the dense layout with a real guest: a PageCache pool with {@code learnedLayout: Dense} is
+ * published plain, one guest runs its workload on it, the node daemon's passes learn what it touched and
+ * publish a dense, chunk-based generation; a second guest attaches that one with DAX and loads its
+ * libraries from it.
+ */
+class LearnedLayoutE2E {
+    private static final Duration READY_TIMEOUT = Duration.ofMinutes(4);
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    void aGuestAttachesTheDenseGenerationLearnedFromAnotherWithDax() throws Exception {
+        Optional<String> missing = GuestLab.missingPrerequisites();
+        missing.ifPresent(reason -> System.out.println("LearnedLayoutE2E skipped: " + reason));
+        assumeTrue(missing.isEmpty(), () -> "LearnedLayoutE2E skipped: " + missing.orElse(""));
+
+        Path work = Path.of("target/e2e-learned").toAbsolutePath();
+        removeState(work.resolve("state")); // what an earlier run learned would make the first build dense
+        Files.createDirectories(work);
+        Path yaml = work.resolve("dense-pool.yaml");
+        Files.writeString(yaml, """
+                apiVersion: libpool.dev/v1alpha1
+                kind: SharedLibraryPool
+                metadata:
+                  name: e2e-dense
+                  generation: 1
+                spec:
+                  source:
+                    hostPath:
+                      path: %s
+                  maxSize: 1Gi
+                  namespaceSelector: {}
+                  medium: PageCache
+                  learnedLayout: Dense
+                """.formatted(work.resolve("guest-root")));
+        GuestLab lab;
+        try {
+            lab = GuestLab.open(LabOptions.withPool(work).poolFrom(yaml).withoutHugePages(), Progress.toStdout());
+        } catch (GuestKernel.Unavailable e) {
+            System.out.println("LearnedLayoutE2E skipped: the guest kernel cannot be downloaded: " + e.getMessage());
+            assumeTrue(false, "guest kernel unavailable: " + e.getMessage());
+            return;
+        }
+        try (AutoCloseable cleanUp = () -> removeState(work.resolve("state")); lab) { // lab closes first
+            PoolHost pool = lab.pool().orElseThrow();
+            String plain = pool.state().getImage().getDigest();
+            Guest first = lab.bootAll(List.of(GuestSpec.withPool("learn-1").withoutKsm()), 1, READY_TIMEOUT).get(0);
+            assertAttachedWithDax(first);
+
+            NodePoolState state = pool.reconcile();
+            assertThat(state.getUsed().getFiles()).as("libraries the first guest touched").isGreaterThan(20);
+            for (int pass = 0; pass <= LearnedBuild.SETTLE_PASSES && state.getImage().getDigest().equals(plain); pass++) {
+                state = pool.reconcile();
+            }
+            assertThat(state.getImage().getDigest()).as("a dense generation was published").isNotEqualTo(plain);
+            assertThat(state.getRetainedGenerations()).as("the plain one stays while the first guest maps it").isEqualTo(1);
+
+            Guest second = lab.bootAll(List.of(GuestSpec.withPool("learn-2").withoutKsm()), 1, READY_TIMEOUT).get(0);
+            assertAttachedWithDax(second);
+            NodePoolState after = pool.reconcile();
+            assertThat(after.getMappers()).isEqualTo(2);
+            assertThat(after.getUsed().getFiles()).as("the second guest touched the dense generation").isGreaterThan(20);
+            System.out.printf("LearnedLayoutE2E: plain %s -> dense %s; used by guest 1: %d files, %d pages; by guest 2 on"
+                            + " the dense one: %d files, %d pages; resident %d MiB for 2 guests%n", plain,
+                    after.getImage().getDigest(), state.getUsed().getFiles(), state.getUsed().getPages(),
+                    after.getUsed().getFiles(), after.getUsed().getPages(), after.getResidentBytes() >> 20);
+        }
+    }
+
+    /** The PageCache pool's files stay on disk, immutable: lift the flag and delete them. */
+    private static void removeState(Path state) throws Exception {
+        if (!Files.exists(state)) {
+            return;
+        }
+        Process p = new ProcessBuilder("chattr", "-R", "-i", state.toString()).inheritIO().start();
+        p.waitFor(60, TimeUnit.SECONDS);
+        try (var walk = Files.walk(state)) {
+            for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    private static void assertAttachedWithDax(Guest guest) {
+        GuestConsole console = guest.console();
+        JsonNode report = console.report().orElseThrow(() -> new AssertionError(guest + " printed no report.json\n"
+                + console.tail(30)));
+        assertThat(report.path("status").asText()).as(guest + " report status\n" + console.tail(30)).isEqualTo("attached");
+        assertThat(report.path("dax").asBoolean()).as(guest + " report dax").isTrue();
+        assertThat(console.erofsMounts()).as(guest + " erofs mount").anyMatch(m -> m.contains("dax=always"));
+        assertThat(console.workloadFailures()).as(guest + " workload failures").isEmpty();
+        assertThat(console.poolMappings()).as(guest + " libraries mapped from the pool").hasSizeGreaterThan(20);
+    }
+}
