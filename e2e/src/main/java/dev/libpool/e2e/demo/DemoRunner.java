@@ -60,7 +60,7 @@ final class DemoRunner implements AutoCloseable {
         this.progress = progress;
         this.workDir = workDir;
         this.ksm = new KsmSwitch(ksmStateDir);
-        this.labs = new LabPerMedium(workDir, POOL_MANIFEST.toAbsolutePath(), progress);
+        this.labs = new LabPerMedium(workDir, POOL_MANIFEST.toAbsolutePath(), settings.memMiB(), progress);
     }
 
     /**
@@ -84,7 +84,7 @@ final class DemoRunner implements AutoCloseable {
             runs.add(runMode(mode, new HostSampler(lab, ksm)));
         }
         finished = true;
-        return new DemoRecord(machine, settings, started, runs, skipped);
+        return new DemoRecord(machine, settings, started, runs, skipped, labs.notes());
     }
 
     /** The medium of the next pool mode from index {@code from} on, so own-disk modes share its lab. */
@@ -120,7 +120,7 @@ final class DemoRunner implements AutoCloseable {
                             + settled.poolMappers() + " QEMU(s) map the pool file on the host");
                 }
             }
-            if (mode.usesPool() && !stopping && !guests.isEmpty()) {
+            if (mode.usesPool() && !mode.usesKsm() && !mode.sharedMemfd() && !stopping && !guests.isEmpty()) {
                 // The same guest again on its own disk: its attach finds what the first boot verified.
                 Guest again = lab.reboot(guests.get(0));
                 guests.set(0, again);

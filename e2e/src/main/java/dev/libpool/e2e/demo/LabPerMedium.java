@@ -4,13 +4,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.libpool.api.v1alpha1.PoolMedium;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
+import dev.libpool.api.v1alpha1.NodePoolState;
+import dev.libpool.e2e.lab.Guest;
 import dev.libpool.e2e.lab.GuestLab;
+import dev.libpool.e2e.lab.GuestSpec;
+import dev.libpool.e2e.lab.PoolHost;
 import dev.libpool.e2e.lab.LabException;
 import dev.libpool.e2e.lab.LabOptions;
 import dev.libpool.e2e.lab.Progress;
+import dev.libpool.node.learn.LearnedBuild;
 import dev.libpool.node.pool.PoolGeometry;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -21,16 +30,24 @@ import java.util.Optional;
 final class LabPerMedium implements AutoCloseable {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
+    /** A learner guest gets this long for its workload; the node daemon learns from it meanwhile. */
+    static final Duration LEARN_TIMEOUT = Duration.ofMinutes(5);
+    /** Passes the node daemon gets to see learning settle and publish the dense generation. */
+    static final int LEARN_PASSES = LearnedBuild.SETTLE_PASSES + 3;
+
     private final Path workDir;
     private final Path poolManifest;
+    private final int memMiB;
     private final Progress progress;
+    private final List<String> notes = new ArrayList<>();
     private GuestLab lab;
     private PoolMedium medium;
     private HugePages hugePages;
 
-    LabPerMedium(Path workDir, Path poolManifest, Progress progress) {
+    LabPerMedium(Path workDir, Path poolManifest, int memMiB, Progress progress) {
         this.workDir = workDir;
         this.poolManifest = poolManifest;
+        this.memMiB = memMiB;
         this.progress = progress;
     }
 
@@ -51,7 +68,49 @@ final class LabPerMedium implements AutoCloseable {
         medium = wanted;
         lab = GuestLab.open(LabOptions.withPool(workDir.resolve("lab-" + wanted.name())).poolFrom(poolManifest)
                 .medium(wanted), progress);
+        if (wanted == PoolMedium.PageCache) {
+            learn(lab.pool().orElseThrow());
+        }
         return Optional.empty();
+    }
+
+    /**
+     * learnedLayout Dense, as a node does it: one guest runs the workload on the plain generation, the node
+     * daemon's passes learn which pages it touched and publish a generation with those pages laid out together;
+     * the learner goes, a last pass collects the plain generation. The modes then measure the dense one.
+     */
+    private void learn(PoolHost pool) {
+        String plain = pool.state().getImage().getDigest();
+        progress.step("learning", "one guest runs its workload on the PageCache pool; the node daemon learns the "
+                + "pages it touches and publishes them laid out together (learnedLayout Dense)");
+        Guest learner = lab.boot(new GuestSpec("demo-learner", true, memMiB, false, Optional.empty()));
+        try {
+            learner.awaitReady(progress, LEARN_TIMEOUT);
+            NodePoolState state = pool.reconcile();
+            for (int pass = 0; pass < LEARN_PASSES && plain.equals(state.getImage().getDigest()); pass++) {
+                Progress.sleep(Duration.ofSeconds(1));
+                state = pool.reconcile();
+            }
+            if (plain.equals(state.getImage().getDigest())) {
+                throw new LabException("the node daemon published no dense generation after " + LEARN_PASSES
+                        + " passes while a guest mapped the pool: " + state.getMessage());
+            }
+            String note = String.format(Locale.ROOT, "PageCache pool learned from one guest: %d libraries, %d pages "
+                    + "(%s MiB) touched; dense generation %s", state.getUsed().getFiles(), state.getUsed().getPages(),
+                    Units.mib(state.getUsed().getPages() * 4096.0), state.getImage().getDigest());
+            notes.add(note);
+            progress.step("learning", note);
+        } finally {
+            lab.destroy(learner);
+        }
+        NodePoolState after = pool.reconcile();
+        progress.step("learning", "learner gone; generations kept: " + after.getRetainedGenerations()
+                + ", resident " + Units.mib(after.getResidentBytes() == null ? 0 : after.getResidentBytes()) + " MiB");
+    }
+
+    /** What the labs did besides the modes (learning), for the report. */
+    synchronized List<String> notes() {
+        return List.copyOf(notes);
     }
 
     GuestLab lab() {

@@ -12,16 +12,19 @@ import java.util.stream.Collectors;
  */
 public enum Mode {
     OWN_DISK("own-disk", "own disk (baseline)", null, false, false),
+    POOL_PAGECACHE("pool-pagecache", "pool (PageCache)", PoolMedium.PageCache, false, false),
     OWN_DISK_KSM("own-disk+ksm", "own disk + KSM", null, true, false),
+    POOL_KSM("pool+ksm", "pool (PageCache) + KSM", PoolMedium.PageCache, true, false),
     /** Guest RAM in a shared memfd, as KubeVirt sets it up for virtiofs or passt: KSM cannot merge it. */
     MEMFD("memfd", "shared-memfd RAM, own disk", null, false, true),
+    MEMFD_POOL("memfd+pool", "shared-memfd RAM + pool (PageCache)", PoolMedium.PageCache, false, true),
     POOL("pool-tmpfs", "pool (tmpfs)", PoolMedium.tmpfs, false, false),
-    POOL_HUGETLBFS("pool-hugetlbfs", "pool (hugetlbfs)", PoolMedium.hugetlbfs, false, false),
-    POOL_PAGECACHE("pool-pagecache", "pool (PageCache)", PoolMedium.PageCache, false, false),
-    POOL_KSM("pool+ksm", "pool (PageCache) + KSM", PoolMedium.PageCache, true, false),
-    MEMFD_POOL("memfd+pool", "shared-memfd RAM + pool (PageCache)", PoolMedium.PageCache, false, true);
+    POOL_HUGETLBFS("pool-hugetlbfs", "pool (hugetlbfs)", PoolMedium.hugetlbfs, false, false);
 
-    /** The modes a full demo runs, in the order it runs them (the baseline first; one lab per pool medium). */
+    /**
+     * The modes a full demo runs, in the order it runs them: the baseline first, then what the targets are stated
+     * for, on one PageCache lab; tmpfs and hugetlbfs get a lab each at the end.
+     */
     public static final List<Mode> ALL = List.of(values());
     /** The modes of {@code --quick}: the baseline and the pool, nothing that waits for KSM. */
     public static final List<Mode> QUICK = List.of(OWN_DISK, POOL_PAGECACHE);

@@ -84,7 +84,8 @@ public final class ReportTables {
                         "ready->saving = from the last guest ready until its saving existed (pool: its QEMU maps",
                         "  the pool; KSM: 90% of its gain merged)."
                         + (report.record().skipped().isEmpty() ? "" : "\nnot run: "
-                        + String.join("; ", report.record().skipped()))));
+                        + String.join("; ", report.record().skipped()))
+                        + (report.record().notes().isEmpty() ? "" : "\n" + String.join("\n", report.record().notes()))));
     }
 
     private static String ofLimit(DemoReport report, GuestRow r) {

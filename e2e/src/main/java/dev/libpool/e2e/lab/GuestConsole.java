@@ -35,6 +35,11 @@ public final class GuestConsole {
         this.lines = text.replace("\r", "").lines().toList();
     }
 
+    /** A console as recorded (a saved serial log, or a test's text). */
+    public static GuestConsole of(String text) {
+        return new GuestConsole(text);
+    }
+
     public String text() {
         return text;
     }

@@ -2,6 +2,7 @@ package dev.libpool.e2e.lab;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.libpool.api.v1alpha1.LearnedLayout;
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.PoolMedium;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
@@ -68,7 +69,8 @@ public final class PoolHost implements AutoCloseable {
      * Builds the pool a user's SharedLibraryPool YAML describes (e.g. examples/demo-pool.yaml), with the lab's
      * guest root placed at the YAML's source.hostPath.path by a symbolic link, so the file is used as written.
      *
-     * @param medium null: spec.medium as written; else this medium instead (the demo measures each one)
+     * @param medium null: spec.medium as written; else this medium instead (the demo measures each one), and
+     *               for PageCache with learnedLayout Dense (what guests touch laid out together)
      */
     public static PoolHost fromManifest(Path yaml, PoolMedium medium, Path guestRoot, Path stateDir, Progress progress) {
         Path hostPath = Path.of(read(yaml).getSpec().getSource().getHostPath().getPath());
@@ -90,10 +92,12 @@ public final class PoolHost implements AutoCloseable {
         SharedLibraryPool pool = read(yaml);
         if (medium != null) {
             pool.getSpec().setMedium(medium);
+            pool.getSpec().setLearnedLayout(medium == PoolMedium.PageCache ? LearnedLayout.Dense : LearnedLayout.Off);
         }
         String name = pool.getMetadata().getName();
         progress.step("pool " + name, "building " + yaml + " from " + pool.getSpec().getSource().getHostPath().getPath()
-                + " with the node daemon, medium " + pool.getSpec().getMedium() + " (state " + stateDir + ")");
+                + " with the node daemon, medium " + pool.getSpec().getMedium() + ", learnedLayout "
+                + pool.getSpec().getLearnedLayout() + " (state " + stateDir + ")");
         PoolService service = PoolService.onHost(pool, "file:" + yaml.toAbsolutePath(),
                 new HostPaths(Path.of("/"), stateDir.toAbsolutePath().toString()));
         PoolService.Result result = service.reconcile();

@@ -10,7 +10,7 @@ class DemoPlanTest {
     void saysWhatItWillDoOnWhichAcceleratorAndWhy() {
         String plan = DemoPlan.describe(DemoOptions.parse(), SyntheticRuns.MACHINE, true);
         assertThat(plan).contains("AMD EPYC (synthetic), 2 cores", "accelerator: TCG - /dev/kvm cannot boot stock kernels",
-                "4 guest(s) of 512 MiB", "crossovers beyond 4 guests are extrapolated", "1. own disk (baseline)", "8. shared-memfd RAM + pool (PageCache)", "pool on hugetlbfs", "second boot",
+                "4 guest(s) of 512 MiB", "crossovers beyond 4 guests are extrapolated", "1. own disk (baseline)", "8. pool (hugetlbfs)", "pool on hugetlbfs", "second boot",
                 "KSM cannot merge it", "1000 pages every 20 ms", "restored at the end, also on Ctrl-C",
                 "demo-report/ (index.html)");
     }
