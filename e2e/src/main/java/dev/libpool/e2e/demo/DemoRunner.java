@@ -74,7 +74,16 @@ final class DemoRunner implements AutoCloseable {
         for (int i = 0; i < settings.modes().size() && !stopping; i++) {
             Mode mode = settings.modes().get(i);
             PoolMedium medium = mode.usesPool() ? mode.medium() : nextMedium(i);
-            Optional<String> whyNot = labs.open(medium);
+            Optional<String> whyNot;
+            try {
+                whyNot = labs.open(medium);
+            } catch (RuntimeException e) {
+                progress.step("mode " + mode.id(), "FAILED: no lab with a " + medium + " pool: " + e.getMessage());
+                failed = true;
+                runs.add(new ModeRun(mode, System.currentTimeMillis(), List.of(), List.of(),
+                        "no lab with a " + medium + " pool: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
+                continue;
+            }
             if (whyNot.isPresent()) {
                 progress.step("mode " + mode.id(), "NOT RUN: " + whyNot.get());
                 skipped.add(mode.label() + ": not run: " + whyNot.get());
