@@ -8,8 +8,8 @@
 #
 # For every /.libpool/manifest.tsv entry ("<sha256>\t<size>\t/<path>") whose guest file is a regular
 # file with the same size and sha256 (read once, then remembered until the file changes: section 3),
-# the pool file is bind-mounted read-only over it; processes
-# started afterwards map those pages straight from the host's single copy. Anything different is
+# the pool file is bind-mounted read-only over it; processes started afterwards map those pages
+# straight from the host's single copy. Anything different is
 # left alone and counted by reason. Running it again only adds what is not attached yet.
 #
 # Fail safe: not mounted, DAX off, or a missing/corrupt manifest => nothing is mounted, the guest
@@ -177,9 +177,8 @@ bad=$(awk -F '\t' '
 # the pool replaces never enter guest page cache) against the manifest's, which the node daemon hashed.
 # The pool file itself is never read: every page read through DAX becomes resident on the host, and a
 # PageCache pool would hold the whole image instead of what programs touch. The proof is remembered in
-# $CACHE_DIR/<pool>.tsv, keyed by the manifest's
-# sha256 and the guest file's device, inode, size, mtime and ctime (nanoseconds): any write, rename,
-# chmod or replacement changes ctime, which no user can set. Only root can write the cache: a cache
+# $CACHE_DIR/<pool>.tsv, keyed by the manifest's sha256 and the guest file's device, inode, size, mtime
+# and ctime (nanoseconds): any write, rename, chmod or replacement changes ctime, which no user can set. Only root can write the cache: a cache
 # whose directory or file another user could write is ignored (and never written). A file changed
 # within a second of being verified is not remembered (timestamps are coarser than a write).
 CACHE_DIR=${LIBPOOL_CACHE_DIR:-$ROOT/var/lib/libpool/verified}

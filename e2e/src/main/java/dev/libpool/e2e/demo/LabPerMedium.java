@@ -5,6 +5,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.libpool.api.v1alpha1.PoolMedium;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.api.v1alpha1.NodePoolState;
+import dev.libpool.api.v1alpha1.UsedContent;
 import dev.libpool.e2e.lab.Guest;
 import dev.libpool.e2e.lab.GuestLab;
 import dev.libpool.e2e.lab.GuestSpec;
@@ -94,17 +95,21 @@ final class LabPerMedium implements AutoCloseable {
         try {
             learner.awaitReady(progress, LEARN_TIMEOUT);
             NodePoolState state = pool.reconcile();
+            NodePoolState learned = state; // the last pass on the plain generation: what the guest used
             for (int pass = 0; pass < LEARN_PASSES && plain.equals(state.getImage().getDigest()); pass++) {
                 Progress.sleep(Duration.ofSeconds(1));
+                learned = state;
                 state = pool.reconcile();
             }
             if (plain.equals(state.getImage().getDigest())) {
                 throw new LabException("the node daemon published no dense generation after " + LEARN_PASSES
                         + " passes while a guest mapped the pool: " + state.getMessage());
             }
-            String note = String.format(Locale.ROOT, "PageCache pool learned from one guest: %d libraries, %d pages "
-                    + "(%s MiB) touched; dense generation %s", state.getUsed().getFiles(), state.getUsed().getPages(),
-                    Units.mib(state.getUsed().getPages() * 4096.0), state.getImage().getDigest());
+            UsedContent used = learned.getUsed() != null ? learned.getUsed() : new UsedContent();
+            long pages = used.getPages() == null ? 0 : used.getPages();
+            String note = String.format(Locale.ROOT, "PageCache pool learned from one guest: %s libraries, %d pages "
+                    + "(%s MiB) touched; dense generation %s", used.getFiles(), pages, Units.mib(pages * 4096.0),
+                    state.getImage().getDigest());
             notes.add(note);
             progress.step("learning", note);
         } finally {
