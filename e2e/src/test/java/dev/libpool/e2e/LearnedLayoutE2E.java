@@ -2,6 +2,14 @@ package dev.libpool.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.libpool.api.v1alpha1.NodePoolState;
+import dev.libpool.e2e.lab.Guest;
+import dev.libpool.e2e.lab.GuestConsole;
+import dev.libpool.e2e.lab.GuestKernel;
+import dev.libpool.e2e.lab.GuestLab;
+import dev.libpool.e2e.lab.GuestSpec;
+import dev.libpool.e2e.lab.LabOptions;
+import dev.libpool.e2e.lab.PoolHost;
+import dev.libpool.e2e.lab.Progress;
 import dev.libpool.node.learn.LearnedBuild;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -7,12 +7,16 @@ final class DemoPlan {
 
     /** Boot to ready (workload up) of one guest under TCG on 2 busy cores, plus settling (measured: ~30 s). */
     static final int SECONDS_PER_GUEST = 30;
-    /** The guest's attach checks the sha256 of every pool library under TCG first (measured: 10-20 s more). */
+    /** A first attach hashes every pool library's guest copy under TCG (measured: 10-20 s more). */
     static final int POOL_ATTACH_SECONDS_PER_GUEST = 15;
     /** The extra wait per guest for KSM to converge at 1000 pages / 20 ms (measured: 0-25 s). */
     static final int KSM_SECONDS_PER_GUEST = 10;
     /** Per mode: KSM switch, idle sample, destroying the guests. */
     static final int SECONDS_PER_MODE = 10;
+    /** Per pool medium: a lab of its own (pool build, libvirtd start). */
+    static final int SECONDS_PER_LAB = 30;
+    /** Per pool mode: guest 1 booted again on its disk, its attach verifying from its cache. */
+    static final int SECOND_BOOT_SECONDS = 40;
     /** First run only: the guest kernel download, initramfs, root tree and disk, the pool. */
     static final int FIRST_RUN_SECONDS = 180;
 
@@ -34,6 +38,16 @@ final class DemoPlan {
         for (Mode mode : s.modes()) {
             text.append(String.format(Locale.ROOT, "    %d. %-26s %s%n", n++, mode.label(), what(mode)));
         }
+        text.append(String.format(Locale.ROOT, "  guests: %d per mode%s; more show crossovers later in the run, "
+                + "but each TCG guest takes ~%d s to boot and settle here; crossovers beyond %d guests are "
+                + "extrapolated from the slopes and labelled so%n", s.guests(),
+                options.bench() ? " (the count the targets are stated for)" : "", SECONDS_PER_GUEST + 15, s.guests()));
+        text.append("  each pool mode ends with a second boot of its guest 1 on the same disk (attach from its cache); "
+                + "a pool guest that does not attach fails the mode\n");
+        if (s.modes().contains(Mode.POOL_HUGETLBFS)) {
+            text.append("  pool on hugetlbfs: vm.nr_hugepages is raised for that mode only and put back after it; "
+                    + "where the kernel cannot reserve them, the mode is skipped and the report says why\n");
+        }
         text.append("  KSM: off in the modes without it; /sys/kernel/mm/ksm is saved first and restored at the end, "
                 + "also on Ctrl-C or failure\n");
         text.append("  estimated time: about ").append(minutes(estimateSeconds(s, cacheReady))).append(" min")
@@ -47,8 +61,9 @@ final class DemoPlan {
 
     static int estimateSeconds(DemoSettings s, boolean cacheReady) {
         int seconds = cacheReady ? 0 : FIRST_RUN_SECONDS;
+        seconds += SECONDS_PER_LAB * (int) s.modes().stream().map(Mode::medium).filter(m -> m != null).distinct().count();
         for (Mode mode : s.modes()) {
-            seconds += SECONDS_PER_MODE + s.guests() * (SECONDS_PER_GUEST
+            seconds += SECONDS_PER_MODE + (mode.usesPool() ? SECOND_BOOT_SECONDS : 0) + s.guests() * (SECONDS_PER_GUEST
                     + (mode.usesPool() ? POOL_ATTACH_SECONDS_PER_GUEST : 0) + (mode.usesKsm() ? KSM_SECONDS_PER_GUEST : 0));
         }
         return seconds;
@@ -61,7 +76,8 @@ final class DemoPlan {
     static String what(Mode mode) {
         String ram = mode.sharedMemfd() ? "guest RAM in a shared memfd (KSM cannot merge it); " : "";
         String libs = mode.usesPool()
-                ? "libraries mapped from the host's pool (virtio-pmem + DAX, attached by the KubeVirt hook)"
+                ? "libraries mapped from the host's pool on " + mode.medium() + " (virtio-pmem + DAX, attached by "
+                + "the KubeVirt hook)"
                 : "libraries read from each guest's own disk into its page cache";
         String ksm = mode.usesKsm() ? "; ksmd scans " + KsmSwitch.PAGES_TO_SCAN + " pages every "
                 + KsmSwitch.SLEEP_MILLISECS + " ms" : "";

@@ -34,7 +34,7 @@ class DemoMainTest {
     @Test
     void aBadOptionExitsWithTwoAndSaysWhy() {
         assertThat(run("--guests", "0")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--guests: 0 is out of range; use 1..8");
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--guests: 0 is out of range; use 1..24");
     }
 
     @Test

@@ -59,8 +59,8 @@ class DemoReportTest {
             assertThat(ksm.readyToSaving().ksmSeconds()).hasValue(9.0);
         }
         assertThat(summary(Mode.OWN_DISK_KSM).row(3).orElseThrow().readyToSaving().format()).isEqualTo("KSM 9.0 s");
-        assertThat(summary(Mode.POOL).row(3).orElseThrow().readyToSaving().format()).isEqualTo("0 s (attach)");
-        assertThat(summary(Mode.POOL_KSM).row(2).orElseThrow().readyToSaving().format()).isEqualTo("0 s + KSM 9.0 s");
+        assertThat(summary(Mode.POOL).row(3).orElseThrow().readyToSaving().format()).isEqualTo("pool 0.0 s");
+        assertThat(summary(Mode.POOL_KSM).row(2).orElseThrow().readyToSaving().format()).isEqualTo("pool 0.0 s + KSM 9.0 s");
         assertThat(summary(Mode.OWN_DISK).row(2).orElseThrow().readyToSaving().format()).isEqualTo("-");
     }
 
@@ -84,14 +84,14 @@ class DemoReportTest {
     }
 
     private static Sample ksmSample(long time, int started, int ready, long profitMiB) {
-        return new Sample(time, started, ready, 300 * MIB, 0, 0, 0, 0, profitMiB * MIB, 0, 0);
+        return new Sample(time, started, ready, 300 * MIB, 0, 0, 0, 0, profitMiB * MIB, 0, 0, 0, 0);
     }
 
     @Test
     void ksmThatMergesNothingHasNoSavingTime() {
         ModeRun flat = SyntheticRuns.mode(Mode.OWN_DISK_KSM, SyntheticRuns.T0, 2, 0, 400, 0, null);
         assertThat(DemoReport.ksmDelaySeconds(flat, 1)).isEmpty();
-        assertThat(SavingDelay.of(Mode.OWN_DISK_KSM, DemoReport.ksmDelaySeconds(flat, 2)).format())
+        assertThat(SavingDelay.of(Mode.OWN_DISK_KSM, java.util.OptionalDouble.empty(), DemoReport.ksmDelaySeconds(flat, 2)).format())
                 .isEqualTo("KSM: none");
     }
 
@@ -133,5 +133,45 @@ class DemoReportTest {
         DemoRecord record = new DemoRecord(SyntheticRuns.MACHINE, new DemoSettings(3, 512, "libs", Mode.QUICK),
                 SyntheticRuns.T0, List.of(new ModeRun(Mode.OWN_DISK, SyntheticRuns.T0, List.of(), List.of(), "no QEMU")));
         assertThat(new DemoReport(record).summary(Mode.OWN_DISK).orElseThrow().rows()).isEmpty();
+    }
+
+    @Test
+    void touchedBytesGiveThePhysicalLimitAndEachModeHowCloseItGets() {
+        DemoReport report = new DemoReport(SyntheticRuns.full());
+        assertThat(report.touchedPerGuest(Mode.OWN_DISK)).hasValue(SyntheticRuns.OWN_DISK_PAGE_CACHE_MIB * MIB);
+        assertThat(report.touchedPerGuest(Mode.POOL)).as("pool Rss with one guest").hasValue(150 * MIB);
+        assertThat(report.physicalLimit(3)).hasValue(2 * SyntheticRuns.OWN_DISK_PAGE_CACHE_MIB * MIB);
+        assertThat(report.physicalLimit(1)).hasValue(0);
+    }
+
+    @Test
+    void crossoversComeFromTheFootprintLinesAndSayWhenTheyAreExtrapolated() {
+        DemoReport report = new DemoReport(SyntheticRuns.full());
+        // pool: 200 + 200 n, own disk: 400 n: equal at 1 guest, the pool cheaper from 2 on, inside 1..3.
+        DemoReport.Crossover pool = report.crossovers().stream()
+                .filter(c -> c.mode() == Mode.POOL && c.other() == Mode.OWN_DISK).findFirst().orElseThrow();
+        assertThat(pool.atGuests()).isCloseTo(1.0, within(1e-6));
+        assertThat(pool.fromGuests()).isEqualTo(2);
+        assertThat(pool.extrapolated()).isFalse();
+        assertThat(report.crossovers()).as("own disk grows faster than own disk + KSM: never")
+                .noneMatch(c -> c.mode() == Mode.OWN_DISK && c.other() == Mode.OWN_DISK_KSM);
+
+        ModeRun steepPool = SyntheticRuns.mode(Mode.POOL, SyntheticRuns.T0, 3, 1000, 300, 0, null);
+        ModeRun own = SyntheticRuns.mode(Mode.OWN_DISK, SyntheticRuns.T0, 3, 0, 400, 0, null);
+        DemoReport far = new DemoReport(new DemoRecord(SyntheticRuns.MACHINE,
+                new DemoSettings(3, 512, "libs", List.of(Mode.OWN_DISK, Mode.POOL)), SyntheticRuns.T0, List.of(own, steepPool)));
+        DemoReport.Crossover late = far.crossovers().get(0);
+        assertThat(late.atGuests()).isCloseTo(10.0, within(1e-6));
+        assertThat(late.fromGuests()).isEqualTo(11);
+        assertThat(late.extrapolated()).isTrue();
+        assertThat(TextTable.render(ReportTables.crossovers(far))).contains("EXTRAPOLATED (lines cross at 10.0; 3 measured)");
+    }
+
+    @Test
+    void thePoolSavesOnceItsQemuMapsThePool() {
+        assertThat(DemoReport.poolDelaySeconds(SyntheticRuns.mode(Mode.POOL, SyntheticRuns.T0, 2, 200, 200, 0, null), 2))
+                .hasValue(0.0);
+        assertThat(DemoReport.poolDelaySeconds(SyntheticRuns.mode(Mode.OWN_DISK, SyntheticRuns.T0, 2, 0, 400, 0, null), 1))
+                .as("nothing maps a pool in own disk").isEmpty();
     }
 }

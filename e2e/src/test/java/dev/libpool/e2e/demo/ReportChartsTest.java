@@ -14,7 +14,7 @@ class ReportChartsTest {
         LineChart chart = ReportCharts.footprintVsGuests(report);
         assertThat(chart.series()).extracting(LineChart.Series::name)
                 .containsExactlyElementsOf(Mode.ALL.stream().map(Mode::label).toList());
-        LineChart.Series pool = chart.series().get(1);
+        LineChart.Series pool = chart.series().get(Mode.ALL.indexOf(Mode.POOL));
         assertThat(pool.points()).containsExactly(new LineChart.Point(0, 200), new LineChart.Point(1, 400),
                 new LineChart.Point(2, 600), new LineChart.Point(3, 800));
     }

@@ -44,8 +44,10 @@ class ReportWriterTest {
                 "<img src=\"saving-over-time.png\"", "href=\"samples.json\"",
                 "AMD EPYC (synthetic)", "6.1.0-test-amd64", "QEMU emulator version 7.2.22",
                 "TCG (/dev/kvm cannot boot stock kernels)", "24576.0 MiB",
-                "<td>400.0 (33%)</td>", "<td>KSM 9.0 s</td>", "<li>pool: saves 400.0 MiB (33%)", "<td>own disk + KSM</td>",
-                "per extra guest: 200.0 MiB footprint", "<caption>shared-memfd RAM + pool (memory in MiB)</caption>");
+                "<td>400.0 (33%)</td>", "<td>KSM 9.0 s</td>", "<li>pool (tmpfs): saves 400.0 MiB (33%)",
+                "<td>own disk + KSM</td>", "per extra guest: 200.0 MiB footprint",
+                "<caption>shared-memfd RAM + pool (PageCache) (memory in MiB)</caption>",
+                "<caption>Crossovers: from how many guests a mode costs less than another</caption>");
         assertThat(html).doesNotContain("<td>null");
     }
 
