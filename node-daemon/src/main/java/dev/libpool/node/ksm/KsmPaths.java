@@ -1,5 +1,6 @@
 package dev.libpool.node.ksm;
 
+import dev.libpool.api.v1alpha1.VmContract;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -16,7 +17,7 @@ import java.nio.file.Path;
 public record KsmPaths(Path sysfsKsmDir, Path procRoot, Path meminfo, Path originalsFile, long pageSizeBytes) {
     public static final Path HOST_SYSFS_KSM = Path.of("/proc/1/root/sys/kernel/mm/ksm");
     public static final Path LOCAL_SYSFS_KSM = Path.of("/sys/kernel/mm/ksm");
-    public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/libpool");
+    public static final Path DEFAULT_STATE_DIR = Path.of(VmContract.DEFAULT_STATE_DIR);
     public static final String ORIGINALS_FILE_NAME = "ksm-original.json";
     /** x86-64 base page size; the only architecture libpool's node daemon targets. */
     public static final long PAGE_SIZE_BYTES = 4096;

@@ -1,5 +1,6 @@
 package dev.libpool.node.pool;
 
+import dev.libpool.api.v1alpha1.VmContract;
 import dev.libpool.api.v1alpha1.ImageInfo;
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.PoolMedium;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.logging.Logger;
-import java.util.regex.Pattern;
 
 /**
  * One pool on this host, end to end: select, build, publish, collect, measure, and recover at start.
@@ -33,8 +33,6 @@ public final class PoolService {
     }
 
     private static final Logger LOG = Logger.getLogger(PoolService.class.getName());
-    private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-    private static final int MAX_NAME = 55;
     private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(60);
 
     private final SharedLibraryPool pool;
@@ -148,9 +146,9 @@ public final class PoolService {
 
     private SharedLibraryPoolSpec validate() throws PoolFailure {
         String name = pool.getMetadata() == null ? null : pool.getMetadata().getName();
-        if (name == null || name.length() > MAX_NAME || !NAME.matcher(name).matches()) {
+        if (name == null || !VmContract.isPoolName(name)) {
             throw new PoolFailure(Reason.InvalidSpec, "metadata.name \"" + name + "\" must be a DNS label of at most "
-                    + MAX_NAME + " characters (lower-case letters, digits, '-')");
+                    + VmContract.MAX_POOL_NAME + " characters (lower-case letters, digits, '-')");
         }
         SharedLibraryPoolSpec spec = pool.getSpec();
         if (spec == null || spec.getSource() == null || spec.getSource().getHostPath() == null
@@ -258,7 +256,7 @@ public final class PoolService {
             image.setLibraryBytes(r.manifest().libraryBytes());
         });
         state.setImage(image);
-        state.setPath(paths.stateDir() + "/pools/" + name() + "/" + PoolStore.STABLE_NAME);
+        state.setPath(VmContract.poolFile(paths.stateDir(), name()));
         PoolUsage usage = new PoolMeasurer(procMaps, natives).measure(store);
         state.setMappers(usage.mappers());
         state.setResidentBytes(usage.residentBytes());
