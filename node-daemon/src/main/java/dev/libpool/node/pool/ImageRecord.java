@@ -31,6 +31,7 @@ public record ImageRecord(String buildKey, long dataBytes, Manifest manifest) {
             md.update(new Manifest(manifest.pool(), 0, manifest.files()).toJson());
             md.update(scripts.attach());
             md.update(scripts.detach());
+            md.update(scripts.bootstrap());
             md.update(ByteBuffer.allocate(Long.BYTES).putLong(deviceSize).array());
             return HexFormat.of().formatHex(md.digest());
         } catch (NoSuchAlgorithmException e) {
