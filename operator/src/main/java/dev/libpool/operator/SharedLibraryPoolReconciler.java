@@ -86,7 +86,7 @@ public class SharedLibraryPoolReconciler implements Reconciler<SharedLibraryPool
             String name = pool.getMetadata().getName();
             PoolVms.Result vms = poolVms.sync(name, watch.view(config.stateDir(), sidecar.orElse(""), Optional.empty()),
                     mayAttach);
-            syncShared(name, vms.namespaces(), Optional.empty());
+            syncShared(name, vms, Optional.empty());
             SharedLibraryPoolStatus status = aggregator.aggregate(pool, context.getSecondaryResources(NodePoolReport.class),
                     vms.counts(), kubevirt);
             if (!status.equals(pool.getStatus())) {
@@ -106,7 +106,7 @@ public class SharedLibraryPoolReconciler implements Reconciler<SharedLibraryPool
     public DeleteControl cleanup(SharedLibraryPool pool, Context<SharedLibraryPool> context) {
         String name = pool.getMetadata().getName();
         PoolVms.Result vms = poolVms.sync(name, watch.view(config.stateDir(), "", Optional.of(name)), true);
-        syncShared(name, Set.of(), Optional.of(name));
+        syncShared(name, vms, Optional.of(name));
         if (!vms.namespaces().isEmpty()) {
             return DeleteControl.noFinalizerRemoval().rescheduleAfter(CLEANUP_RETRY);
         }
@@ -114,16 +114,16 @@ public class SharedLibraryPoolReconciler implements Reconciler<SharedLibraryPool
     }
 
     /** The DaemonSet for the pools that exist, and a hook ConfigMap where VMs use a pool. */
-    private void syncShared(String pool, Set<String> patchedNow, Optional<String> deleting) {
+    private void syncShared(String pool, PoolVms.Result synced, Optional<String> deleting) {
         synchronized (SHARED) {
             List<SharedLibraryPool> active = watch.activePools().stream()
                     .filter(p -> deleting.filter(p.getMetadata().getName()::equals).isEmpty())
                     .collect(Collectors.toList());
             daemonSets.sync(active);
             Map<String, Set<String>> poolsByNamespace = new TreeMap<>();
-            watch.vms.list().forEach(vm -> PoolVms.recordedPoolOf(vm).ifPresent(p ->
-                    poolsByNamespace.computeIfAbsent(vm.getMetadata().getNamespace(), n -> new TreeSet<>()).add(p)));
-            patchedNow.forEach(ns -> poolsByNamespace.computeIfAbsent(ns, n -> new TreeSet<>()).add(pool));
+            watch.vms.list().forEach(vm -> synced.written().getOrDefault(PoolVms.key(vm), PoolVms.recordedPoolOf(vm))
+                    .ifPresent(p -> poolsByNamespace.computeIfAbsent(vm.getMetadata().getNamespace(), n -> new TreeSet<>()).add(p)));
+            synced.namespaces().forEach(ns -> poolsByNamespace.computeIfAbsent(ns, n -> new TreeSet<>()).add(pool));
             deleting.ifPresent(d -> poolsByNamespace.values().forEach(s -> s.remove(d)));
             poolsByNamespace.values().removeIf(Set::isEmpty);
             Map<String, List<OwnerReference>> inUse = new TreeMap<>();

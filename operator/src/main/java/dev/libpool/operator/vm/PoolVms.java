@@ -53,6 +53,7 @@ public final class PoolVms {
         SharedLibraryPoolStatus.VmCounts counts = new SharedLibraryPoolStatus.VmCounts();
         Set<String> namespaces = new TreeSet<>();
         List<String> refusals = new ArrayList<>();
+        Map<String, Optional<String>> written = new HashMap<>();
         for (GenericKubernetesResource vm : view.vms()) {
             if (!concerns(vm, pool)) {
                 reportMissingPool(vm, view);
@@ -71,6 +72,7 @@ public final class PoolVms {
             });
             if (outcome.vm() == null) {
                 events.forget(vm);
+                written.put(key(vm), Optional.empty());
                 continue;
             }
             Optional<Refusal> refusal = selection.get().flatMap(VmSelection.Result::refusal).or(() -> outcome.plan().refusal());
@@ -85,12 +87,18 @@ public final class PoolVms {
             }
             if (outcome.wrote()) {
                 recordWrite(pool, outcome);
+                written.put(key(vm), recordedPool(outcome.vm()));
             }
             countExisting(outcome.vm(), pool, view, counts, namespaces);
         }
         counts.setRefusals(refusals.stream().sorted().limit(MAX_REFUSALS).toList());
         counts.setRefused(refusals.size());
-        return new Result(counts, namespaces);
+        return new Result(counts, namespaces, written);
+    }
+
+    /** namespace/name of a VM. */
+    public static String key(GenericKubernetesResource vm) {
+        return vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
     }
 
     /** A VM naming a pool that does not exist has no reconcile of its own: every pool's tells it once. */
@@ -193,7 +201,10 @@ public final class PoolVms {
     /**
      * @param counts     the pool's VM counts for its status
      * @param namespaces namespaces where a VM carries this pool
+     * @param written    VMs this sync wrote (or found deleted), by {@link #key}: the pool each now carries; newer
+     *                   than the informer cache, which sees the writes a moment later
      */
-    public record Result(SharedLibraryPoolStatus.VmCounts counts, Set<String> namespaces) {
+    public record Result(SharedLibraryPoolStatus.VmCounts counts, Set<String> namespaces,
+                         Map<String, Optional<String>> written) {
     }
 }
