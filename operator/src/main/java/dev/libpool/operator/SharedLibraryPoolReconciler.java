@@ -105,7 +105,9 @@ public class SharedLibraryPoolReconciler implements Reconciler<SharedLibraryPool
     @Override
     public DeleteControl cleanup(SharedLibraryPool pool, Context<SharedLibraryPool> context) {
         String name = pool.getMetadata().getName();
-        PoolVms.Result vms = poolVms.sync(name, watch.view(config.stateDir(), "", Optional.of(name)), true);
+        // Its VMs lose the pool; a VM whose label moved to another pool may get that one in the same patch.
+        Optional<String> sidecar = config.sidecarShimImage().or(KubeVirtCheck.check(watch.kubevirtCrs())::sidecarShim);
+        PoolVms.Result vms = poolVms.sync(name, watch.view(config.stateDir(), sidecar.orElse(""), Optional.of(name)), true);
         syncShared(name, vms, Optional.of(name));
         if (!vms.namespaces().isEmpty()) {
             return DeleteControl.noFinalizerRemoval().rescheduleAfter(CLEANUP_RETRY);

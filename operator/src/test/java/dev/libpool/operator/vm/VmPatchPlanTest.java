@@ -124,6 +124,17 @@ class VmPatchPlanTest {
     }
 
     @Test
+    void aPoolThatChangesAttachMovesTheVmInOnePatch() {
+        ObjectNode vm = vm("nocloud-cloud-config");
+        JsonNode withSetup = apply(VmPatchPlan.plan(vm, Optional.of(CLOUD_INIT)).patch().orElseThrow(), vm);
+        ArrayNode change = VmPatchPlan.plan(withSetup, Optional.of(NO_SETUP)).patch().orElseThrow();
+        JsonNode withoutSetup = apply(change, withSetup);
+        assertThat(withoutSetup).isEqualTo(apply(VmPatchPlan.plan(vm, Optional.of(NO_SETUP)).patch().orElseThrow(), vm));
+        assertThat(VmFixtures.volumes(withoutSetup).get(1).get("cloudInitNoCloud").get("userData").asText())
+                .isEqualTo("#cloud-config\npassword: fedora\nchpasswd: { expire: False }");
+    }
+
+    @Test
     void aPatchPlannedOnAnOlderVmIsRefusedByItsPreconditions() {
         ObjectNode vm = vm("vm-cirros.yaml");
         ArrayNode attach = VmPatchPlan.plan(vm, Optional.of(CLOUD_INIT)).patch().orElseThrow();
