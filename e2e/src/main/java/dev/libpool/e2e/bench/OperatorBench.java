@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  * tests is not available on this branch.
  */
 public final class OperatorBench {
+    /** Listing every VM is itself load on the API server: not too often. */
+    private static final long POLL_MILLIS = 3000;
     private final int vms;
     private final int namespaces;
     private final int pools;
@@ -162,7 +164,7 @@ public final class OperatorBench {
                         + what + " (operator log: "
                         + Path.of(System.getProperty("java.io.tmpdir"), "libpool-bench-operator.log") + ")");
             }
-            Thread.sleep(500);
+            Thread.sleep(POLL_MILLIS);
         }
     }
 
