@@ -10,17 +10,31 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The cloud-config {@code bootcmd} entries libpool adds: one that writes the bootstrap script
- * (bootcmd runs before write_files on the first boot, so the script travels inside the command),
- * then one per pool that runs it with {@code --install} (early-boot systemd unit + apt hook for later
- * boots). Rendered with a YAML library so quoting is always right, and parsed back to the pools.
+ * The cloud-config {@code bootcmd} entries libpool adds: one per pool, a few hundred bytes each, because
+ * KubeVirt refuses inline user data over 2048 bytes. The entry only finds a virtio-pmem device that
+ * holds a pool image, mounts it read-only for a moment and runs the bootstrap the image ships
+ * ({@code /.libpool/bootstrap.sh --install POOL MOUNT_PATH}), which mounts THE pool's device with DAX,
+ * attaches it and installs the early-boot unit for later boots. The
+ * image carries the scripts that match it, so a VM's user data never goes stale. Rendered with a YAML
+ * library so quoting is always right, and parsed back to the pools.
  */
 final class BootcmdBlock {
 
+    /** Where the image's bootstrap installs itself for later boots (see libpool-bootstrap.sh). */
     static final String BOOTSTRAP_PATH = "/usr/local/lib/libpool/bootstrap.sh";
-    private static final String WRITER = "mkdir -p /usr/local/lib/libpool && printf '%s' \"$1\" > "
-            + BOOTSTRAP_PATH + " && chmod 0755 " + BOOTSTRAP_PATH + "; exit 0";
-    private static final String WRITER_NAME = "libpool-write-bootstrap";
+    /** $0 of the entry's {@code sh -c}: how libpool recognises its own entries. */
+    static final String RUNNER_NAME = "libpool-bootstrap";
+    /**
+     * Runs the bootstrap of the first pool image it finds with the arguments [--install] [--swiotlb-noforce]
+     * POOL MOUNT_PATH: that bootstrap itself picks the device of POOL (any libpool image's bootstrap can).
+     * LIBPOOL_DEV_DIR and LIBPOOL_PROBE exist for tests. Never fails the boot. Kept free of ": " and leading
+     * quotes so YAML writes it as a plain scalar.
+     */
+    static final String RUNNER = "for m in virtio_pmem nd_pmem erofs;do modprobe -q $m;done 2>/dev/null;"
+            + "d=${LIBPOOL_PROBE:-/run/libpool-probe};mkdir -p $d;"
+            + "for v in ${LIBPOOL_DEV_DIR:-/dev}/pmem*;do mount -t erofs -o ro $v $d 2>/dev/null||continue;"
+            + "if [ -r $d/.libpool/bootstrap.sh ];then sh $d/.libpool/bootstrap.sh \"$@\";umount $d;exit 0;fi;"
+            + "umount $d;done;echo libpool - no pool device found;exit 0";
     static final YAMLMapper YAML = YAMLMapper.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
@@ -31,12 +45,11 @@ final class BootcmdBlock {
     private BootcmdBlock() {
     }
 
-    /** The bootcmd list for these pools (the bootstrap writer first). */
+    /** The bootcmd list for these pools, one entry each. */
     static List<List<String>> entries(List<GuestSetup> pools) {
         List<List<String>> entries = new ArrayList<>();
-        entries.add(List.of("sh", "-c", WRITER, WRITER_NAME, GuestScripts.bootstrapScript()));
         for (GuestSetup setup : pools) {
-            List<String> run = new ArrayList<>(List.of("sh", BOOTSTRAP_PATH, "--install"));
+            List<String> run = new ArrayList<>(List.of("sh", "-c", RUNNER, RUNNER_NAME, "--install"));
             if (setup.swiotlbNoforce()) {
                 run.add("--swiotlb-noforce");
             }
@@ -65,9 +78,9 @@ final class BootcmdBlock {
             return pools;
         }
         for (JsonNode entry : bootcmd) {
-            if (entry.isArray() && entry.size() >= 5 && BOOTSTRAP_PATH.equals(entry.get(1).asText())) {
-                boolean swiotlb = "--swiotlb-noforce".equals(entry.get(3).asText());
-                int at = swiotlb ? 4 : 3;
+            if (entry.isArray() && entry.size() >= 7 && RUNNER_NAME.equals(entry.get(3).asText())) {
+                boolean swiotlb = "--swiotlb-noforce".equals(entry.get(5).asText());
+                int at = swiotlb ? 6 : 5;
                 pools.add(new GuestSetup(entry.get(at).asText(), entry.get(at + 1).asText(), swiotlb));
             }
         }

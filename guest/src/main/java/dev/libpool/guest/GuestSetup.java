@@ -1,5 +1,6 @@
 package dev.libpool.guest;
 
+import dev.libpool.api.v1alpha1.VmContract;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -14,15 +15,14 @@ import java.util.regex.Pattern;
 public record GuestSetup(String pool, String guestMountPath, boolean swiotlbNoforce) {
 
     public static final String DEFAULT_MOUNT_PATH = "/run/libpool";
-    private static final Pattern POOL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,53}[a-z0-9])?");
     // Used unquoted in the systemd unit and the apt hook: keep it to plain path characters.
     private static final Pattern MOUNT_PATH = Pattern.compile("(/[A-Za-z0-9._-]+)+");
 
     public GuestSetup {
         Objects.requireNonNull(pool, "pool");
-        if (!POOL.matcher(pool).matches()) {
-            throw new IllegalArgumentException("pool name '" + pool + "' must be a DNS label of at most 55 "
-                    + "characters (lower-case letters, digits, '-')");
+        if (!VmContract.isPoolName(pool)) {
+            throw new IllegalArgumentException("pool name '" + pool + "' must be a DNS label of at most "
+                    + VmContract.MAX_POOL_NAME + " characters (lower-case letters, digits, '-')");
         }
         guestMountPath = guestMountPath == null || guestMountPath.isBlank() ? DEFAULT_MOUNT_PATH : guestMountPath;
         if (guestMountPath.length() > 1 && guestMountPath.endsWith("/")) {

@@ -76,25 +76,45 @@ class CloudInitMergeIT {
     }
 
     @Test
-    void theBootcmdWriterReproducesTheBootstrapThroughCloudInitsShellify(@TempDir Path dir) throws IOException {
+    void theBootcmdFindsThePoolDeviceAndRunsTheBootstrapOfTheImage(@TempDir Path dir) throws IOException {
         assumeTrue(MountNamespaceScenario.available(), "needs root and unshare");
+        assumeTrue(Processes.onPath("mkfs.erofs") && Processes.onPath("losetup"), "needs mkfs.erofs and losetup");
+        // Two pool images; the first found runs its bootstrap.sh (which records how it was called), and that
+        // bootstrap picks the device of the pool asked for by itself (BootstrapIT).
+        Path other = image(dir, "other");
+        Path base = image(dir, "base");
         Path commands = dir.resolve("bootcmd.json");
-        JSON.writeValue(commands.toFile(), BootcmdBlock.entries(List.of()));
-        // cloud-init turns bootcmd into a shell script with util.shellify; run that script with a
-        // private tmpfs over /usr/local/lib, where the writer puts the bootstrap.
+        JSON.writeValue(commands.toFile(), BootcmdBlock.entries(List.of(CloudInitBootstrapTest.BASE)));
+        // cloud-init turns bootcmd into a shell script with util.shellify: run exactly that script.
         Processes.Result script = Processes.run(List.of("python3", "-c",
                 "import json, sys; from cloudinit import util; sys.stdout.write(util.shellify(json.load(open(sys.argv[1]))))",
                 commands.toString()), Map.of("PYTHONPATH", PYTHONPATH.toString()));
         assertThat(script.exitCode()).as("%s", script).isZero();
         Path bootcmd = dir.resolve("bootcmd.sh");
         Files.writeString(bootcmd, script.stdout());
-        Path written = dir.resolve("written.sh");
+        Path dev = dir.resolve("dev");
+        Path probe = dir.resolve("probe");
+        Files.createDirectories(dev);
         Processes.Result run = Processes.run(List.of("unshare", "-m", "sh", "-c",
-                "mount --make-rprivate / && mount -t tmpfs libpool-test /usr/local/lib && sh " + bootcmd
-                        + " && cp " + BootcmdBlock.BOOTSTRAP_PATH + " " + written
-                        + " && test -x " + BootcmdBlock.BOOTSTRAP_PATH));
-        assertThat(run.exitCode()).as("%s", run).isZero();
-        assertThat(Files.readString(written)).isEqualTo(GuestScripts.bootstrapScript());
+                "mount --make-rprivate / && L0=$(losetup -f --show -r " + other + ") && L1=$(losetup -f --show -r " + base
+                        + ") && trap 'losetup -d $L0 $L1' EXIT && ln -s $L0 " + dev + "/pmem0 && ln -s $L1 " + dev
+                        + "/pmem1 && LIBPOOL_DEV_DIR=" + dev + " LIBPOOL_PROBE=" + probe + " sh " + bootcmd
+                        + " && ! grep -qs ' " + probe + " ' /proc/mounts"));
+        assertThat(run.exitCode()).as("ran, and unmounted its probe: %s", run).isZero();
+        assertThat(Files.readString(dir.resolve("called"))).isEqualTo("other --install base /run/libpool\n");
+    }
+
+    /** A real EROFS image of pool {@code pool} whose bootstrap.sh writes its arguments next to it. */
+    private static Path image(Path dir, String pool) {
+        GuestTree tree = new GuestTree(dir.resolve("src-" + pool));
+        tree.seal(pool);
+        String called = dir.resolve("called").toString();
+        GuestTree.write(tree.pool.resolve(".libpool/bootstrap.sh"),
+                ("echo " + pool + " \"$@\" >> " + called + "\n").getBytes());
+        Path image = dir.resolve(pool + ".img");
+        Processes.Result mkfs = Processes.run(List.of("mkfs.erofs", image.toString(), tree.pool.toString()));
+        assertThat(mkfs.exitCode()).as("%s", mkfs).isZero();
+        return image;
     }
 
     private static JsonNode read(String userData) throws IOException {

@@ -1,5 +1,6 @@
 package dev.libpool.guest;
 
+import dev.libpool.api.v1alpha1.VmContract;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ final class DomainXml {
 
     /** The guest path KubeVirt gives a hostDisk volume libpool-POOL whose file is pool.img. */
     static String launcherPath(String pool) {
-        return "/var/run/kubevirt-private/vmi-disks/libpool-" + pool + "/pool.img";
+        return "/var/run/kubevirt-private/vmi-disks/" + VmContract.volumeName(pool) + "/" + VmContract.POOL_FILE;
     }
 
     /** The {@code <disk>} KubeVirt renders for a hostDisk volume (as the fixtures' file disks). */
@@ -33,9 +34,9 @@ final class DomainXml {
                       <source file="%s"></source>
                       <target bus="virtio" dev="%s"></target>
                       <driver error_policy="stop" name="qemu" type="raw" discard="unmap"></driver>
-                      <alias name="ua-libpool-%s"></alias>
+                      <alias name="%s"></alias>
                     </disk>
-                """.formatted(sourcePath, dev, pool).strip();
+                """.formatted(sourcePath, dev, VmContract.diskAlias(pool)).strip();
     }
 
     /** Inserts disks at the end of {@code <devices>} (created when the domain has none). */
@@ -149,6 +150,6 @@ final class DomainXml {
     /** The subtree of a pool disk, identified by its alias. */
     static boolean isPoolDisk(Element disk) {
         Element alias = child(disk, "alias");
-        return alias != null && alias.getAttribute("name").startsWith("ua-libpool-");
+        return alias != null && alias.getAttribute("name").startsWith(VmContract.ALIAS_PREFIX);
     }
 }

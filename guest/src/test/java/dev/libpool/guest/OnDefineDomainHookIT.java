@@ -1,5 +1,6 @@
 package dev.libpool.guest;
 
+import dev.libpool.api.v1alpha1.VmContract;
 import static dev.libpool.guest.DomainXml.child;
 import static dev.libpool.guest.DomainXml.children;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,10 +70,10 @@ class OnDefineDomainHookIT {
             ArrayNode disks = (ArrayNode) vmi.at("/spec/domain/devices/disks");
             ArrayNode volumes = (ArrayNode) vmi.at("/spec/volumes");
             annotatedSizes.forEach((pool, size) -> {
-                annotations.put("libpool.dev/size-" + pool, Long.toString(size));
-                disks.addObject().put("name", "libpool-" + pool).putObject("disk").put("bus", "virtio");
-                volumes.addObject().put("name", "libpool-" + pool).putObject("hostDisk")
-                        .put("path", "/var/lib/libpool/pools/" + pool + "/pool.img").put("type", "Disk");
+                annotations.put(VmContract.sizeAnnotation(pool), Long.toString(size));
+                disks.addObject().put("name", VmContract.volumeName(pool)).putObject("disk").put("bus", "virtio");
+                volumes.addObject().put("name", VmContract.volumeName(pool)).putObject("hostDisk")
+                        .put("path", VmContract.poolFile(VmContract.DEFAULT_STATE_DIR, pool)).put("type", "Disk");
             });
             return JSON.writeValueAsString(vmi);
         } catch (IOException e) {
@@ -252,7 +253,7 @@ class OnDefineDomainHookIT {
         Element outDomain = out.getDocumentElement();
 
         List<String> expectedAliases = new ArrayList<>(DomainXml.diskAliases(in));
-        sizes.keySet().forEach(pool -> expectedAliases.remove("ua-libpool-" + pool));
+        sizes.keySet().forEach(pool -> expectedAliases.remove(VmContract.diskAlias(pool)));
         assertThat(DomainXml.diskAliases(out)).as("pool disks removed, others kept").isEqualTo(expectedAliases);
 
         List<String> expectedArgs = new ArrayList<>(DomainXml.qemuArgs(in));

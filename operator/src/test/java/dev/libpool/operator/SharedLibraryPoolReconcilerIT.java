@@ -55,7 +55,8 @@ class SharedLibraryPoolReconcilerIT {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             SharedLibraryPool current = client.resources(SharedLibraryPool.class).withName("it-libs").get();
             assertThat(readyReason()).isEqualTo("PoolServing");
-            assertThat(current.getStatus().getConditions()).hasSize(2);
+            assertThat(current.getStatus().getConditions()).extracting(c -> c.getType())
+                    .containsExactly("Ready", "Degraded", "KubeVirtNotReady");
             assertThat(current.getStatus().getNodes().getReady()).isEqualTo(1);
             assertThat(current.getStatus().getSavedBytes()).isEqualTo(4096L);
             assertThat(current.getStatus().getImage().getDigest()).isEqualTo("sha256:1234");

@@ -3,6 +3,8 @@ package dev.libpool.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
+import java.util.Objects;
+
 /** One built pool image: what a generation of the pool holds. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ImageInfo {
@@ -23,4 +25,15 @@ public class ImageInfo {
     public void setLibraryCount(Integer libraryCount) { this.libraryCount = libraryCount; }
     public Long getLibraryBytes() { return libraryBytes; }
     public void setLibraryBytes(Long libraryBytes) { this.libraryBytes = libraryBytes; }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ImageInfo i && Objects.equals(digest, i.digest) && Objects.equals(sizeBytes, i.sizeBytes)
+                && Objects.equals(libraryCount, i.libraryCount) && Objects.equals(libraryBytes, i.libraryBytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(digest, sizeBytes, libraryCount, libraryBytes);
+    }
 }

@@ -27,6 +27,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
         getDescription = "Nodes the pool selects that run the node daemon.")
 @AdditionalPrinterColumn(name = "VMs Attached", jsonPath = ".status.vms.attached", type = AdditionalPrinterColumn.Type.INTEGER,
         getDescription = "Selected VMs whose running guest maps the pool.")
+@AdditionalPrinterColumn(name = "Pending Restart", jsonPath = ".status.vms.pendingRestart",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "VMs patched for the pool that attach at their next restart (KubeVirt applies template changes then).")
+@AdditionalPrinterColumn(name = "Refused", jsonPath = ".status.vms.refused", type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "VMs that ask for the pool but are not patched: status.vms.refusals says why.")
 @AdditionalPrinterColumn(name = "Saved", jsonPath = ".status.savedBytes", type = AdditionalPrinterColumn.Type.INTEGER,
         format = PrinterColumnFormat.INT64, getDescription = "Host bytes saved on all nodes.")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
@@ -41,10 +46,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 public class SharedLibraryPool extends CustomResource<SharedLibraryPoolSpec, SharedLibraryPoolStatus> {
     public static final String GROUP = "libpool.dev";
     public static final String VERSION = "v1alpha1";
-    /** The label a VirtualMachine carries to opt into a pool: {@code libpool.dev/pool: <pool name>}. */
-    public static final String VM_POOL_LABEL = GROUP + "/pool";
-    /** 63 (DNS label) minus the length of the VM volume prefix "libpool-". */
-    public static final int MAX_NAME_LENGTH = 55;
+    /** 63 (DNS label) minus the length of the VM volume prefix "libpool-" (see {@link VmContract}). */
+    public static final int MAX_NAME_LENGTH = VmContract.MAX_POOL_NAME;
 
     @Override
     protected SharedLibraryPoolSpec initSpec() {

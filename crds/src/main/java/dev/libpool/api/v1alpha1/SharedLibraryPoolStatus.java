@@ -6,12 +6,14 @@ import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /** Built in one place by the operator from the node reports; written only when it changes. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SharedLibraryPoolStatus {
     public static final String READY = "Ready";
     public static final String DEGRADED = "Degraded";
+    public static final String KUBEVIRT_NOT_READY = "KubeVirtNotReady";
 
     @JsonPropertyDescription("Ready, Degraded, ... in the Kubernetes condition shape.")
     private List<Condition> conditions = new ArrayList<>();
@@ -39,6 +41,19 @@ public class SharedLibraryPoolStatus {
     public Long getSavedBytes() { return savedBytes; }
     public void setSavedBytes(Long savedBytes) { this.savedBytes = savedBytes; }
 
+    /** Field by field, so the operator writes a status only when it changed (conditions compare as values). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SharedLibraryPoolStatus s && Objects.equals(conditions, s.conditions)
+                && Objects.equals(observedGeneration, s.observedGeneration) && Objects.equals(nodes, s.nodes)
+                && Objects.equals(vms, s.vms) && Objects.equals(image, s.image) && Objects.equals(savedBytes, s.savedBytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(conditions, observedGeneration, nodes, vms, image, savedBytes);
+    }
+
     public static class NodeCounts {
         @JsonPropertyDescription("Nodes the pool selects that run the node daemon.")
         private int desired;
@@ -49,6 +64,16 @@ public class SharedLibraryPoolStatus {
         public void setDesired(int desired) { this.desired = desired; }
         public int getReady() { return ready; }
         public void setReady(int ready) { this.ready = ready; }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof NodeCounts n && desired == n.desired && ready == n.ready;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(desired, ready);
+        }
     }
 
     public static class VmCounts {
@@ -58,6 +83,10 @@ public class SharedLibraryPoolStatus {
         private int attached;
         @JsonPropertyDescription("Selected VMs patched but not yet restarted into the pool.")
         private int pendingRestart;
+        @JsonPropertyDescription("VMs that ask for the pool (label libpool.dev/pool) but are not patched, see refusals.")
+        private int refused;
+        @JsonPropertyDescription("Why VMs are refused, one line per VM (namespace/name: reason: fix), at most 20.")
+        private List<String> refusals = new ArrayList<>();
 
         public int getSelected() { return selected; }
         public void setSelected(int selected) { this.selected = selected; }
@@ -65,5 +94,20 @@ public class SharedLibraryPoolStatus {
         public void setAttached(int attached) { this.attached = attached; }
         public int getPendingRestart() { return pendingRestart; }
         public void setPendingRestart(int pendingRestart) { this.pendingRestart = pendingRestart; }
+        public int getRefused() { return refused; }
+        public void setRefused(int refused) { this.refused = refused; }
+        public List<String> getRefusals() { return refusals; }
+        public void setRefusals(List<String> refusals) { this.refusals = refusals; }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof VmCounts v && selected == v.selected && attached == v.attached
+                    && pendingRestart == v.pendingRestart && refused == v.refused && Objects.equals(refusals, v.refusals);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(selected, attached, pendingRestart, refused, refusals);
+        }
     }
 }

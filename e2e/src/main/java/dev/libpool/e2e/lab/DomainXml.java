@@ -1,5 +1,6 @@
 package dev.libpool.e2e.lab;
 
+import dev.libpool.api.v1alpha1.VmContract;
 import java.nio.file.Path;
 
 /**
@@ -30,9 +31,9 @@ final class DomainXml {
                       <source file="%s"></source>
                       <target bus="virtio" dev="vdb"></target>
                       <driver error_policy="stop" name="qemu" type="raw" discard="unmap"></driver>
-                      <alias name="ua-libpool-%s"></alias>
+                      <alias name="%s"></alias>
                     </disk>
-                """.formatted(xml(poolFile.toString()), pool);
+                """.formatted(xml(poolFile.toString()), VmContract.diskAlias(pool));
         return """
                 <domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
                   <name>%s</name>

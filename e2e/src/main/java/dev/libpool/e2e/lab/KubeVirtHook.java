@@ -1,5 +1,6 @@
 package dev.libpool.e2e.lab;
 
+import dev.libpool.api.v1alpha1.VmContract;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.libpool.guest.GuestScripts;
@@ -34,16 +35,16 @@ final class KubeVirtHook {
         vmi.put("apiVersion", "kubevirt.io/v1").put("kind", "VirtualMachineInstance");
         ObjectNode metadata = vmi.putObject("metadata");
         metadata.put("name", vmName).put("namespace", "libpool-e2e");
-        metadata.putObject("labels").put("libpool.dev/pool", pool);
+        metadata.putObject("labels").put(VmContract.POOL_LABEL, pool);
         try {
-            metadata.putObject("annotations").put("libpool.dev/size-" + pool, Long.toString(Files.size(poolFile)));
+            metadata.putObject("annotations").put(VmContract.sizeAnnotation(pool), Long.toString(Files.size(poolFile)));
         } catch (IOException e) {
             throw new LabException("cannot read the size of the pool file " + poolFile + ": " + e.getMessage(), e);
         }
         ObjectNode spec = vmi.putObject("spec");
         spec.putObject("domain").putObject("devices").putArray("disks").addObject()
-                .put("name", "libpool-" + pool).putObject("disk").put("bus", "virtio");
-        spec.putArray("volumes").addObject().put("name", "libpool-" + pool).putObject("hostDisk")
+                .put("name", VmContract.volumeName(pool)).putObject("disk").put("bus", "virtio");
+        spec.putArray("volumes").addObject().put("name", VmContract.volumeName(pool)).putObject("hostDisk")
                 .put("path", poolFile.toString()).put("type", "Disk");
         return vmi.toString();
     }

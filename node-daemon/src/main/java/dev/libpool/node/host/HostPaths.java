@@ -1,5 +1,6 @@
 package dev.libpool.node.host;
 
+import dev.libpool.api.v1alpha1.VmContract;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -12,7 +13,7 @@ import java.util.Objects;
  */
 public record HostPaths(Path root, String stateDir) {
 
-    public static final String DEFAULT_STATE_DIR = "/var/lib/libpool";
+    public static final String DEFAULT_STATE_DIR = VmContract.DEFAULT_STATE_DIR;
 
     public HostPaths {
         Objects.requireNonNull(root, "root");
@@ -45,7 +46,7 @@ public record HostPaths(Path root, String stateDir) {
 
     /** Per pool a dedicated tmpfs/hugetlbfs mount point: the directory VMs' hostDisk points into. */
     public Path poolDir(String pool) {
-        return state().resolve("pools").resolve(pool);
+        return state().resolve(VmContract.POOLS_DIR).resolve(pool);
     }
 
     /** Image records (manifest, size, digest) of the generations of a pool, outside the VM-visible mount. */

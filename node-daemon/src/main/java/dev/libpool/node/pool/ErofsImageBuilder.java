@@ -120,6 +120,7 @@ public final class ErofsImageBuilder {
         write(meta.resolve("manifest.tsv"), manifest.toTsv(), "rw-r--r--");
         write(meta.resolve("attach.sh"), scripts.attach(), "rwxr-xr-x");
         write(meta.resolve("detach.sh"), scripts.detach(), "rwxr-xr-x");
+        write(meta.resolve("bootstrap.sh"), scripts.bootstrap(), "rwxr-xr-x");
         Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
@@ -161,8 +162,9 @@ public final class ErofsImageBuilder {
     /** A fixed UUID per content, so the same input gives the same superblock. */
     static String uuid(Manifest manifest, ImageScripts scripts) {
         byte[] json = manifest.toJson();
-        ByteBuffer all = ByteBuffer.allocate(json.length + scripts.attach().length + scripts.detach().length);
-        all.put(json).put(scripts.attach()).put(scripts.detach());
+        ByteBuffer all = ByteBuffer.allocate(json.length + scripts.attach().length + scripts.detach().length
+                + scripts.bootstrap().length);
+        all.put(json).put(scripts.attach()).put(scripts.detach()).put(scripts.bootstrap());
         return UUID.nameUUIDFromBytes(all.array()).toString();
     }
 

@@ -33,6 +33,7 @@ public record ImageRecord(String buildKey, long dataBytes, Manifest manifest, St
             md.update(new Manifest(manifest.pool(), 0, manifest.files()).toJson());
             md.update(scripts.attach());
             md.update(scripts.detach());
+            md.update(scripts.bootstrap());
             md.update(ByteBuffer.allocate(Long.BYTES).putLong(deviceSize).array());
             return HexFormat.of().formatHex(md.digest());
         } catch (NoSuchAlgorithmException e) {

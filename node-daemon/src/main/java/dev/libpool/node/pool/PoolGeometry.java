@@ -1,9 +1,7 @@
 package dev.libpool.node.pool;
 
+import dev.libpool.api.v1alpha1.VmContract;
 import io.fabric8.kubernetes.api.model.Quantity;
-
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 
 /**
  * Sizes derived from spec.maxSize alone, so the operator and the hook know the virtio-pmem size without
@@ -13,8 +11,7 @@ import java.math.RoundingMode;
  */
 public final class PoolGeometry {
 
-    public static final long ALIGNMENT = 2L << 20;
-    private static final long FIXED_OVERHEAD = 8L << 20;
+    public static final long ALIGNMENT = VmContract.DEVICE_ALIGN;
     /** The current generation, one retained generation, one being published, and slack. */
     private static final int GENERATIONS_PER_MEDIUM = 4;
 
@@ -22,20 +19,12 @@ public final class PoolGeometry {
     }
 
     public static long maxBytes(Quantity maxSize) {
-        if (maxSize == null) {
-            throw new IllegalArgumentException("spec.maxSize is required, e.g. 256Mi");
-        }
-        BigDecimal bytes = maxSize.getNumericalAmount().setScale(0, RoundingMode.CEILING);
-        if (bytes.signum() <= 0 || bytes.compareTo(BigDecimal.valueOf(1L << 40)) > 0) {
-            throw new IllegalArgumentException("spec.maxSize must be between 1 byte and 1Ti, got " + maxSize);
-        }
-        return bytes.longValueExact();
+        return VmContract.maxBytes(maxSize);
     }
 
     /** The fixed size of every generation of the pool file: the virtio-pmem device size. */
     public static long deviceSizeBytes(Quantity maxSize) {
-        long max = maxBytes(maxSize);
-        return alignUp(max + max / 8 + FIXED_OVERHEAD);
+        return VmContract.deviceSizeBytes(maxSize);
     }
 
     /** The size limit of the pool's dedicated tmpfs (a limit, not a reservation). */
@@ -44,6 +33,6 @@ public final class PoolGeometry {
     }
 
     static long alignUp(long bytes) {
-        return (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+        return VmContract.alignUp(bytes);
     }
 }

@@ -1,5 +1,6 @@
 package dev.libpool.node.pool;
 
+import dev.libpool.api.v1alpha1.VmContract;
 import dev.libpool.api.v1alpha1.ImageInfo;
 import dev.libpool.api.v1alpha1.LearnedLayout;
 import dev.libpool.api.v1alpha1.NodePoolState;
@@ -25,7 +26,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
-import java.util.regex.Pattern;
 
 /**
  * One pool on this host, end to end: select, build, publish, collect, measure, and recover at start.
@@ -41,8 +41,6 @@ public final class PoolService {
     }
 
     private static final Logger LOG = Logger.getLogger(PoolService.class.getName());
-    private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-    private static final int MAX_NAME = 55;
     private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(60);
 
     private final SharedLibraryPool pool;
@@ -181,9 +179,9 @@ public final class PoolService {
 
     private SharedLibraryPoolSpec validate() throws PoolFailure {
         String name = pool.getMetadata() == null ? null : pool.getMetadata().getName();
-        if (name == null || name.length() > MAX_NAME || !NAME.matcher(name).matches()) {
+        if (name == null || !VmContract.isPoolName(name)) {
             throw new PoolFailure(Reason.InvalidSpec, "metadata.name \"" + name + "\" must be a DNS label of at most "
-                    + MAX_NAME + " characters (lower-case letters, digits, '-')");
+                    + VmContract.MAX_POOL_NAME + " characters (lower-case letters, digits, '-')");
         }
         if (learner == null) {
             learner = new UsageLearner(new PagePresence(paths.proc()), paths.metaDir(name));
@@ -321,7 +319,7 @@ public final class PoolService {
             image.setLibraryBytes(r.manifest().libraryBytes());
         });
         state.setImage(image);
-        state.setPath(paths.stateDir() + "/pools/" + name() + "/" + PoolStore.STABLE_NAME);
+        state.setPath(VmContract.poolFile(paths.stateDir(), name()));
         PoolUsage usage = new PoolMeasurer(procMaps, natives).measure(store, maps);
         state.setMappers(usage.mappers());
         state.setResidentBytes(usage.residentBytes());

@@ -1,5 +1,6 @@
 package dev.libpool.node.pool;
 
+import dev.libpool.api.v1alpha1.VmContract;
 import dev.libpool.api.v1alpha1.PoolMedium;
 import dev.libpool.node.host.Natives;
 import dev.libpool.node.pool.PoolFailure.Reason;
@@ -29,7 +30,7 @@ import java.util.logging.Logger;
  */
 public final class PoolStore {
 
-    public static final String STABLE_NAME = "pool.img";
+    public static final String STABLE_NAME = VmContract.POOL_FILE;
     private static final String IMAGE_SUFFIX = ".img";
     private static final String TEMP_PREFIX = ".tmp-";
     private static final Logger LOG = Logger.getLogger(PoolStore.class.getName());

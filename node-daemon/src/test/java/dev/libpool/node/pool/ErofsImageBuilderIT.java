@@ -102,6 +102,7 @@ class ErofsImageBuilderIT {
             assertThat(Manifest.fromJson(Files.readAllBytes(mnt.resolve(".libpool/manifest.json")))).isEqualTo(manifest);
             assertThat(Files.readString(mnt.resolve(".libpool/manifest.tsv"))).isEqualTo(new String(manifest.toTsv(), StandardCharsets.UTF_8));
             assertThat(Files.readAllBytes(mnt.resolve(".libpool/attach.sh"))).isEqualTo(scripts.attach());
+            assertThat(Files.readAllBytes(mnt.resolve(".libpool/bootstrap.sh"))).isEqualTo(scripts.bootstrap());
             assertThat(Files.isExecutable(mnt.resolve(".libpool/detach.sh"))).isTrue();
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(mnt.resolve(first.path())))).isEqualTo("rw-r--r--");
             assertThat(Files.getAttribute(mnt.resolve(first.path()), "unix:uid")).isEqualTo(0);

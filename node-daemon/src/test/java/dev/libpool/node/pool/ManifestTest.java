@@ -36,7 +36,7 @@ class ManifestTest {
 
     @Test
     void buildKeyIgnoresTheGenerationButNotTheContentOrDeviceSize() {
-        ImageScripts scripts = new ImageScripts("a".getBytes(), "d".getBytes());
+        ImageScripts scripts = new ImageScripts("a".getBytes(), "d".getBytes(), "b".getBytes());
         Manifest laterGeneration = new Manifest("base", 4, manifest.files());
         assertThat(ImageRecord.buildKey(laterGeneration, scripts, 1 << 21)).isEqualTo(ImageRecord.buildKey(manifest, scripts, 1 << 21));
         assertThat(ImageRecord.buildKey(manifest, scripts, 2 << 21)).isNotEqualTo(ImageRecord.buildKey(manifest, scripts, 1 << 21));

@@ -5,6 +5,7 @@ import dev.libpool.api.v1alpha1.NodePoolReport;
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.api.v1alpha1.SharedLibraryPoolStatus;
+import dev.libpool.operator.kubevirt.KubeVirtCheck;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -26,7 +27,17 @@ public final class PoolStatusAggregator {
         this.clock = clock;
     }
 
+    /** The status from node reports alone (no VM counts, KubeVirt not checked). */
     public SharedLibraryPoolStatus aggregate(SharedLibraryPool pool, Collection<NodePoolReport> reports) {
+        return aggregate(pool, reports, null, null);
+    }
+
+    /**
+     * @param vms      the pool's VM counts, null when VMs were not looked at
+     * @param kubevirt the KubeVirt check, null when not made
+     */
+    public SharedLibraryPoolStatus aggregate(SharedLibraryPool pool, Collection<NodePoolReport> reports,
+                                             SharedLibraryPoolStatus.VmCounts vms, KubeVirtCheck.Result kubevirt) {
         String name = pool.getMetadata().getName();
         long generation = Optional.ofNullable(pool.getMetadata().getGeneration()).orElse(0L);
         List<NodeView> nodes = reports.stream()
@@ -43,7 +54,7 @@ public final class PoolStatusAggregator {
         status.setObservedGeneration(generation);
         status.getNodes().setDesired(nodes.size());
         status.getNodes().setReady(ready.size());
-        status.setVms(null); // VM selection is not implemented yet: no counts rather than false zeros
+        status.setVms(vms);
         status.setImage(newestImage(ready));
         status.setSavedBytes(nodes.stream().map(n -> n.state().getSavedBytes()).filter(Objects::nonNull)
                 .mapToLong(Long::longValue).sum());
@@ -54,6 +65,11 @@ public final class PoolStatusAggregator {
                 readyReason(nodes, ready, failed), readyMessage(nodes, ready, failed));
         conditions.set(SharedLibraryPoolStatus.DEGRADED, failed.isEmpty() ? "False" : "True",
                 failed.isEmpty() ? "AllNodesHealthy" : "NodesFailed", degradedMessage(failed));
+        if (kubevirt != null) {
+            conditions.set(SharedLibraryPoolStatus.KUBEVIRT_NOT_READY, kubevirt.ready() ? "False" : "True",
+                    kubevirt.ready() ? "KubeVirtReady" : kubevirt.missingGates().isEmpty() ? "KubeVirtMissing"
+                            : "FeatureGatesMissing", kubevirt.message());
+        }
         status.setConditions(new ArrayList<>(conditions.all()));
         return status;
     }

@@ -1,0 +1,102 @@
+package dev.libpool.api.v1alpha1;
+
+import io.fabric8.kubernetes.api.model.Quantity;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.regex.Pattern;
+
+/**
+ * The names the operator writes into a VirtualMachine, the onDefineDomain hook reads from the domain and
+ * the VMI, and the node daemon serves on the host. Every module takes them from here; the Python hook
+ * declares its own copies, which a guest-module test compares with these.
+ */
+public final class VmContract {
+    /** The label a VirtualMachine carries to opt into a pool: {@code libpool.dev/pool: <pool name>}. */
+    public static final String POOL_LABEL = SharedLibraryPool.GROUP + "/pool";
+    /** On the VM: exactly what the operator added, so removing libpool restores the VM byte for byte. */
+    public static final String RECORD_ANNOTATION = SharedLibraryPool.GROUP + "/patched";
+    /** On the VM template (and so on the VMI): the virtio-pmem device size in decimal bytes. */
+    public static final String SIZE_ANNOTATION_PREFIX = SharedLibraryPool.GROUP + "/size-";
+    public static final String VOLUME_PREFIX = "libpool-";
+    /** KubeVirt names a disk's libvirt alias "ua-" + its volume name. */
+    public static final String ALIAS_PREFIX = "ua-" + VOLUME_PREFIX;
+
+    /** A DNS label that still fits VOLUME_PREFIX + name into KubeVirt's 63-character volume name. */
+    public static final int MAX_POOL_NAME = 55; // 63 - "libpool-".length(), a compile-time constant for the CRD rule
+    public static final String POOL_NAME_REGEX = "^[a-z0-9]([-a-z0-9]{0," + (MAX_POOL_NAME - 2) + "}[a-z0-9])?$";
+    private static final Pattern POOL_NAME = Pattern.compile(POOL_NAME_REGEX);
+
+    /** KubeVirt's hook-sidecar annotation on the VM template: a JSON array of sidecars. */
+    public static final String HOOK_SIDECARS_ANNOTATION = "hooks.kubevirt.io/hookSidecars";
+    /** The ConfigMap (one per namespace with pool VMs) holding the hook script under HOOK_KEY. */
+    public static final String HOOK_CONFIG_MAP = "libpool-hook";
+    public static final String HOOK_KEY = "onDefineDomain.py";
+    /** Where KubeVirt's sidecar-shim expects the hook binary for onDefineDomain. */
+    public static final String HOOK_PATH = "/usr/bin/onDefineDomain";
+    /** The hook API version the script speaks. */
+    public static final String HOOK_API_VERSION = "v1alpha2";
+
+    /** The node daemon's state directory on the host. */
+    public static final String DEFAULT_STATE_DIR = "/var/lib/libpool";
+    public static final String POOLS_DIR = "pools";
+    /** The stable file a VM attaches; each generation is published by rename(2) over it. */
+    public static final String POOL_FILE = "pool.img";
+
+    /** erofs DAX needs the whole device 2 MiB aligned. */
+    public static final long DEVICE_ALIGN = 2L << 20;
+    /** Room for EROFS metadata, per-file 4 KiB rounding and the manifest on top of maxSize + 1/8. */
+    private static final long DEVICE_OVERHEAD = 8L << 20;
+    private static final long MAX_SIZE_LIMIT = 1L << 40;
+
+    private VmContract() {
+    }
+
+    public static boolean isPoolName(String name) {
+        return name != null && POOL_NAME.matcher(name).matches();
+    }
+
+    public static String volumeName(String pool) {
+        return VOLUME_PREFIX + pool;
+    }
+
+    public static String diskAlias(String pool) {
+        return ALIAS_PREFIX + pool;
+    }
+
+    public static String sizeAnnotation(String pool) {
+        return SIZE_ANNOTATION_PREFIX + pool;
+    }
+
+    /** The pool file on the host: {@code <stateDir>/pools/<pool>/pool.img}. */
+    public static String poolFile(String stateDir, String pool) {
+        String dir = stateDir.endsWith("/") ? stateDir.substring(0, stateDir.length() - 1) : stateDir;
+        return dir + "/" + POOLS_DIR + "/" + pool + "/" + POOL_FILE;
+    }
+
+    /** spec.maxSize in whole bytes (1 byte to 1Ti). */
+    public static long maxBytes(Quantity maxSize) {
+        if (maxSize == null) {
+            throw new IllegalArgumentException("spec.maxSize is required, e.g. 256Mi");
+        }
+        BigDecimal bytes = maxSize.getNumericalAmount().setScale(0, RoundingMode.CEILING);
+        if (bytes.signum() <= 0 || bytes.compareTo(BigDecimal.valueOf(MAX_SIZE_LIMIT)) > 0) {
+            throw new IllegalArgumentException("spec.maxSize must be between 1 byte and 1Ti, got " + maxSize);
+        }
+        return bytes.longValueExact();
+    }
+
+    /**
+     * The fixed size of every generation of the pool file, i.e. the virtio-pmem device size, from spec.maxSize
+     * alone so the operator and the hook know it without the file: maxSize + 1/8 + 8 MiB, rounded up to 2 MiB.
+     * The padding is a hole: it costs no memory.
+     */
+    public static long deviceSizeBytes(Quantity maxSize) {
+        long max = maxBytes(maxSize);
+        return alignUp(max + max / 8 + DEVICE_OVERHEAD);
+    }
+
+    public static long alignUp(long bytes) {
+        return (bytes + DEVICE_ALIGN - 1) / DEVICE_ALIGN * DEVICE_ALIGN;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.libpool.operator.config;
+
+import dev.libpool.api.v1alpha1.VmContract;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The operator's settings, set by the chart's Deployment through environment variables
+ * (e.g. {@code LIBPOOL_NAMESPACE}, {@code LIBPOOL_DAEMON_IMAGE}, {@code LIBPOOL_DAEMON_MEMORY_LIMIT}).
+ */
+@ConfigMapping(prefix = "libpool")
+public interface LibpoolConfig {
+
+    /** The namespace the operator runs in; the node daemon's DaemonSet goes there. */
+    @WithDefault("libpool-system")
+    String namespace();
+
+    /** The node daemon's state directory on every node (pool files under pools/). */
+    @WithDefault(VmContract.DEFAULT_STATE_DIR)
+    String stateDir();
+
+    /** KubeVirt's sidecar-shim image for the hook; empty means the one of the installed KubeVirt's registry and version. */
+    Optional<String> sidecarShimImage();
+
+    /** How often every pool is reconciled even without events (a resync makes no writes when nothing changed). */
+    @WithDefault("10m")
+    Duration resyncPeriod();
+
+    /** One active operator at a time (Lease libpool-operator in {@link #namespace()}); off only for single-replica tests. */
+    @WithDefault("true")
+    boolean leaderElection();
+
+    Daemon daemon();
+
+    interface Daemon {
+        @WithDefault("libpool/node-daemon:0.1.0")
+        String image();
+
+        @WithDefault("IfNotPresent")
+        String imagePullPolicy();
+
+        @WithDefault("libpool-node-daemon")
+        String serviceAccount();
+
+        /** Node daemons hold the memory VMs map: evicting one must come after ordinary pods. */
+        @WithDefault("system-node-critical")
+        String priorityClassName();
+
+        @WithDefault("50m")
+        String cpuRequest();
+
+        @WithDefault("128Mi")
+        String memoryRequest();
+
+        /** The daemon's own heap and buffers; the pool files live on tmpfs and are not charged to it. */
+        @WithDefault("512Mi")
+        String memoryLimit();
+
+        /**
+         * Taints the daemon tolerates, each {@code key[=value]:effect} or {@code key:*}; {@code *} alone tolerates
+         * every taint (default: VMs can run on tainted nodes, and their pool must be there too).
+         */
+        @WithDefault("*")
+        List<String> tolerations();
+    }
+}
