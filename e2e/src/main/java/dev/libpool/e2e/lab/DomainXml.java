@@ -2,6 +2,8 @@ package dev.libpool.e2e.lab;
 
 import dev.libpool.api.v1alpha1.VmContract;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The libvirt domain of a test guest as virt-launcher would hand it to the hook: TCG (domain type qemu,
@@ -18,22 +20,34 @@ final class DomainXml {
     }
 
     /**
-     * @param pool     the pool name, or null for an own-disk guest
-     * @param poolFile the published pool file (hostDisk source), or null
+     * A KubeVirt hostDisk volume as virt-launcher renders it: a file {@code <disk>} with alias {@code ua-<volume>}.
+     *
+     * @param source the file as QEMU opens it
+     */
+    record HostDisk(String volume, Path source) {
+        static List<HostDisk> ofPool(String pool, Path poolFile) {
+            return pool == null ? List.of() : List.of(new HostDisk(VmContract.volumeName(pool), poolFile));
+        }
+    }
+
+    /**
+     * @param pool  the pool the guest attaches (its init reads the name from the kernel command line), or null
+     * @param disks the hostDisk volumes, after the root disk (vdb, vdc, ...)
      */
     static String render(String domainName, GuestSpec spec, Path kernel, Path initrd, Path rootDisk, Path serialLog,
-                         String pool, Path poolFile) {
+                         String pool, List<HostDisk> disks) {
         String backing = (spec.ksmMergeable() ? "" : "    <nosharepages/>\n")
                 + (spec.sharedMemfd() ? "    <source type='memfd'/>\n    <access mode='shared'/>\n" : "");
         String memoryBacking = backing.isEmpty() ? "" : "  <memoryBacking>\n" + backing + "  </memoryBacking>\n";
-        String poolDisk = pool == null ? "" : """
+        String poolDisk = disks.stream().map(d -> """
                     <disk device="disk" type="file">
                       <source file="%s"></source>
-                      <target bus="virtio" dev="vdb"></target>
+                      <target bus="virtio" dev="vd%c"></target>
                       <driver error_policy="stop" name="qemu" type="raw" discard="unmap"></driver>
-                      <alias name="%s"></alias>
+                      <alias name="ua-%s"></alias>
                     </disk>
-                """.formatted(xml(poolFile.toString()), VmContract.diskAlias(pool));
+                """.formatted(xml(d.source().toString()), (char) ('b' + disks.indexOf(d)), xml(d.volume())))
+                .collect(Collectors.joining());
         return """
                 <domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
                   <name>%s</name>

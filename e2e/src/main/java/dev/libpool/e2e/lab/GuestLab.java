@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Boots real test guests on this host and measures what they cost it: the reusable harness of the e2e
@@ -144,6 +145,29 @@ public final class GuestLab implements AutoCloseable {
             throw new IllegalArgumentException("guest " + spec.name() + " wants the pool, but this lab has none "
                     + "(LabOptions.poolName is null)");
         }
+        String poolName = spec.pool() ? pool.name() : null;
+        return start(spec, poolName, DomainXml.HostDisk.ofPool(poolName, spec.pool() ? pool.poolFile() : null),
+                xml -> spec.pool() ? hook.onDefineDomain(xml, spec.name(), pool.name(), pool.poolFile()) : xml,
+                spec.pool() ? "pool " + poolName : "own disk", LauncherVmi.Exposure.NONE);
+    }
+
+    /**
+     * Starts a guest the way virt-launcher starts the VMI of a KubeVirt VirtualMachine, for the parts libpool
+     * touches: the VM's hostDisk volumes become disks, and {@code hookScript} (e.g. from the operator's hook
+     * ConfigMap; empty when the VM names no hook sidecar) gets the domain and the VMI; {@code spec} gives the
+     * rest (memory, KSM). Returns at once.
+     */
+    public Guest boot(GuestSpec spec, LauncherVmi vmi, Optional<String> hookScript) {
+        Optional<KubeVirtHook> vmHook = hookScript.map(text ->
+                new KubeVirtHook(options.workDir().resolve("domains/" + spec.name() + ".hook.py"), text));
+        List<DomainXml.HostDisk> disks = vmi.hostDisks().stream()
+                .map(v -> new DomainXml.HostDisk(v.name(), v.launcherPath())).toList();
+        return start(spec, vmi.pool().orElse(null), disks, xml -> vmHook.map(h -> h.onDefineDomain(xml, vmi.json())).orElse(xml),
+                "VM " + vmi.name() + vmi.pool().map(p -> " with pool " + p).orElse(" without pool"), vmi::expose);
+    }
+
+    private Guest start(GuestSpec spec, String poolName, List<DomainXml.HostDisk> disks, UnaryOperator<String> hook,
+                        String what, LauncherVmi.Exposure exposure) {
         String domain = "e2e-" + spec.name();
         Path work = options.workDir();
         Path disk = spec.changedLibrary().isPresent()
@@ -152,18 +176,17 @@ public final class GuestLab implements AutoCloseable {
         Path serial = work.resolve("console/" + spec.name() + ".log");
         try {
             Files.deleteIfExists(serial);
-            String xml = DomainXml.render(domain, spec, kernel.vmlinuz(), initramfs, disk, serial,
-                    spec.pool() ? pool.name() : null, spec.pool() ? pool.poolFile() : null);
+            String xml = DomainXml.render(domain, spec, kernel.vmlinuz(), initramfs, disk, serial, poolName, disks);
             Files.writeString(work.resolve("domains/" + spec.name() + ".virt-launcher.xml"), xml);
-            if (spec.pool()) {
-                xml = hook.onDefineDomain(xml, spec.name(), pool.name(), pool.poolFile());
-            }
+            xml = hook.apply(xml);
             Path domainFile = work.resolve("domains/" + spec.name() + ".xml");
             Files.writeString(domainFile, xml);
-            progress.step("guest " + spec.name(), "virsh create (" + (spec.pool() ? "pool " + pool.name() : "own disk")
-                    + ", " + spec.memoryMiB() + " MiB" + spec.changedLibrary().map(l -> ", changed " + l).orElse("")
+            progress.step("guest " + spec.name(), "virsh create (" + what + ", " + spec.memoryMiB() + " MiB"
+                    + spec.changedLibrary().map(l -> ", changed " + l).orElse("")
                     + (spec.sharedMemfd() ? ", shared memfd RAM" : "") + ")");
-            libvirt.virsh("create", domainFile.toString());
+            try (LauncherVmi.Exposed ignored = exposure.expose()) {
+                libvirt.virsh("create", domainFile.toString());
+            }
         } catch (IOException e) {
             throw new LabException("cannot write the domain of guest " + spec.name() + ": " + e.getMessage(), e);
         }

@@ -20,13 +20,22 @@ final class KubeVirtHook {
     private final Path script;
 
     KubeVirtHook(Path workDir) {
-        this.script = workDir.resolve(GuestScripts.HOOK);
-        GuestKernel.write(script, GuestScripts.hookScript());
+        this(workDir.resolve(GuestScripts.HOOK), GuestScripts.hookScript());
+    }
+
+    /** The hook as {@code text} (e.g. the script of the operator's hook ConfigMap), written to {@code script}. */
+    KubeVirtHook(Path script, String text) {
+        this.script = script;
+        GuestKernel.write(script, text);
     }
 
     String onDefineDomain(String domainXml, String vmName, String pool, Path poolFile) {
+        return onDefineDomain(domainXml, vmi(vmName, pool, poolFile));
+    }
+
+    String onDefineDomain(String domainXml, String vmiJson) {
         return Command.run(Duration.ofSeconds(60), "/usr/bin/python3", script.toString(),
-                "--vmi", vmi(vmName, pool, poolFile), "--domain", domainXml);
+                "--vmi", vmiJson, "--domain", domainXml);
     }
 
     /** The parts of the VMI that the operator sets for a pool VM: the size annotation and the hostDisk volume. */

@@ -8,6 +8,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -31,9 +32,10 @@ class DomainXmlIT {
         }
 
         String own = DomainXml.render("e2e-own", GuestSpec.ownDisk("own").sharedMemfdRam(), KERNEL, INITRD,
-                dir.resolve("own.qcow2"), dir.resolve("own.log"), null, null);
+                dir.resolve("own.qcow2"), dir.resolve("own.log"), null, List.of());
         String launcher = DomainXml.render("e2e-pool", GuestSpec.withPool("pool").withoutKsm(), KERNEL, INITRD,
-                dir.resolve("pool.raw"), dir.resolve("pool.log"), "e2e-libs", poolFile);
+                dir.resolve("pool.raw"), dir.resolve("pool.log"), "e2e-libs",
+                DomainXml.HostDisk.ofPool("e2e-libs", poolFile));
         String hooked = new KubeVirtHook(dir).onDefineDomain(launcher, "pool", "e2e-libs", poolFile);
 
         assertThat(own).contains("<source type='memfd'/>").doesNotContain("ua-libpool");
