@@ -2,7 +2,6 @@ package dev.libpool.e2e;
 
 import dev.libpool.e2e.lab.Guest;
 import dev.libpool.e2e.lab.GuestConsole;
-import dev.libpool.e2e.lab.GuestKernel;
 import dev.libpool.e2e.lab.GuestLab;
 import dev.libpool.e2e.lab.GuestSpec;
 import dev.libpool.e2e.lab.HostMemory;
@@ -18,14 +17,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /**
  * The mission, proven with real guests: three QEMU guests (TCG), started by a real libvirtd from domains
  * that the real KubeVirt hook transformed, attach ONE pool built by the node daemon code on a real tmpfs,
@@ -40,22 +36,13 @@ class GuestPoolE2E {
     @Test
     @Timeout(value = 20, unit = TimeUnit.MINUTES)
     void threeGuestsShareOnePoolAndSaveTheLibrariesTheyTouch() {
-        Optional<String> missing = GuestLab.missingPrerequisites();
-        missing.ifPresent(reason -> System.out.println("GuestPoolE2E skipped: " + reason));
-        assumeTrue(missing.isEmpty(), () -> "GuestPoolE2E skipped: " + missing.orElse(""));
+        LabTests.assumeGuests("GuestPoolE2E");
 
         long start = System.nanoTime();
         Progress progress = Progress.toStdout();
         Path work = Path.of("target/e2e-lab").toAbsolutePath();
-        GuestLab lab;
-        try {
-            // THP off for the guests: their cost is then counted in 4 KiB pages, not 2 MiB ones.
-            lab = GuestLab.open(LabOptions.withPool(work).withoutHugePages(), progress);
-        } catch (GuestKernel.Unavailable e) {
-            System.out.println("GuestPoolE2E skipped: the guest kernel cannot be downloaded: " + e.getMessage());
-            assumeTrue(false, "guest kernel unavailable: " + e.getMessage());
-            return;
-        }
+        // THP off for the guests: their cost is then counted in 4 KiB pages, not 2 MiB ones.
+        GuestLab lab = LabTests.open("GuestPoolE2E", LabOptions.withPool(work).withoutHugePages(), progress);
         try (lab) {
             PoolHost pool = lab.pool().orElseThrow();
             String poolSha = pool.sha256();

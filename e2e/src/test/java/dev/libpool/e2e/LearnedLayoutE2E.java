@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.e2e.lab.Guest;
 import dev.libpool.e2e.lab.GuestConsole;
-import dev.libpool.e2e.lab.GuestKernel;
 import dev.libpool.e2e.lab.GuestLab;
 import dev.libpool.e2e.lab.GuestSpec;
 import dev.libpool.e2e.lab.LabOptions;
@@ -18,12 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /**
  * Learning and the dense layout with a real guest: a PageCache pool with {@code learnedLayout: Dense} is
  * published plain, one guest runs its workload on it, the node daemon's passes learn what it touched and
@@ -37,9 +33,7 @@ class LearnedLayoutE2E {
     @Test
     @Timeout(value = 20, unit = TimeUnit.MINUTES)
     void aGuestAttachesTheDenseGenerationLearnedFromAnotherWithDax() throws Exception {
-        Optional<String> missing = GuestLab.missingPrerequisites();
-        missing.ifPresent(reason -> System.out.println("LearnedLayoutE2E skipped: " + reason));
-        assumeTrue(missing.isEmpty(), () -> "LearnedLayoutE2E skipped: " + missing.orElse(""));
+        LabTests.assumeGuests("LearnedLayoutE2E");
 
         Path work = Path.of("target/e2e-learned").toAbsolutePath();
         removeState(work.resolve("state")); // what an earlier run learned would make the first build dense
@@ -60,14 +54,8 @@ class LearnedLayoutE2E {
                   medium: PageCache
                   learnedLayout: Dense
                 """.formatted(work.resolve("guest-root")));
-        GuestLab lab;
-        try {
-            lab = GuestLab.open(LabOptions.withPool(work).poolFrom(yaml).withoutHugePages(), Progress.toStdout());
-        } catch (GuestKernel.Unavailable e) {
-            System.out.println("LearnedLayoutE2E skipped: the guest kernel cannot be downloaded: " + e.getMessage());
-            assumeTrue(false, "guest kernel unavailable: " + e.getMessage());
-            return;
-        }
+        GuestLab lab = LabTests.open("LearnedLayoutE2E", LabOptions.withPool(work).poolFrom(yaml).withoutHugePages(),
+                Progress.toStdout());
         try (AutoCloseable cleanUp = () -> removeState(work.resolve("state")); lab) { // lab closes first
             PoolHost pool = lab.pool().orElseThrow();
             String plain = pool.state().getImage().getDigest();

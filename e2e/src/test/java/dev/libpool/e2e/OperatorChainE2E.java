@@ -9,7 +9,6 @@ import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.api.v1alpha1.VmContract;
 import dev.libpool.e2e.lab.Guest;
 import dev.libpool.e2e.lab.GuestConsole;
-import dev.libpool.e2e.lab.GuestKernel;
 import dev.libpool.e2e.lab.GuestLab;
 import dev.libpool.e2e.lab.GuestSpec;
 import dev.libpool.e2e.lab.LabOptions;
@@ -43,8 +42,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /**
  * Issue 11's chain, end to end: a SharedLibraryPool YAML and a VirtualMachine YAML on the tests' API server
  * (TestCluster: a real kube-apiserver, or KUBECONFIG's cluster), the operator's own reconcile collaborators
@@ -68,9 +65,7 @@ class OperatorChainE2E {
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void theOperatorsPatchAttachesARealGuestAndItsUnpatchGivesTheVmBack() throws IOException {
-        Optional<String> missing = GuestLab.missingPrerequisites();
-        missing.ifPresent(reason -> System.out.println("OperatorChainE2E skipped: " + reason));
-        assumeTrue(missing.isEmpty(), () -> "OperatorChainE2E skipped: " + missing.orElse(""));
+        LabTests.assumeGuests("OperatorChainE2E");
         TestCluster cluster = TestCluster.get();
         KubernetesClient client = cluster.client();
 
@@ -81,14 +76,7 @@ class OperatorChainE2E {
         SharedLibraryPool poolResource = YAML.readValue(poolYaml.toFile(), SharedLibraryPool.class);
         String pool = poolResource.getMetadata().getName();
         Progress progress = Progress.toStdout();
-        GuestLab lab;
-        try {
-            lab = GuestLab.open(LabOptions.withPool(work).poolFrom(poolYaml), progress);
-        } catch (GuestKernel.Unavailable e) {
-            System.out.println("OperatorChainE2E skipped: the guest kernel cannot be downloaded: " + e.getMessage());
-            assumeTrue(false, "guest kernel unavailable: " + e.getMessage());
-            return;
-        }
+        GuestLab lab = LabTests.open("OperatorChainE2E", LabOptions.withPool(work).poolFrom(poolYaml), progress);
         String namespace = cluster.createNamespace("chain");
         client.resources(SharedLibraryPool.class).resource(poolResource).serverSideApply();
         try (lab) {
