@@ -11,7 +11,8 @@ import java.nio.file.Path;
  */
 final class DomainXml {
     /** swiotlb=noforce: virtio-pmem's device memory above 4 GiB would otherwise cost a 64 MiB bounce buffer. */
-    static final String KERNEL_ARGS = "console=ttyS0 swiotlb=noforce panic=-1 quiet loglevel=4";
+    static final String SWIOTLB = "swiotlb=noforce";
+    static final String KERNEL_ARGS = "console=ttyS0 " + SWIOTLB + " panic=-1 quiet loglevel=4";
 
     private DomainXml() {
     }
@@ -25,14 +26,7 @@ final class DomainXml {
         String backing = (spec.ksmMergeable() ? "" : "    <nosharepages/>\n")
                 + (spec.sharedMemfd() ? "    <source type='memfd'/>\n    <access mode='shared'/>\n" : "");
         String memoryBacking = backing.isEmpty() ? "" : "  <memoryBacking>\n" + backing + "  </memoryBacking>\n";
-        String poolDisk = pool == null ? "" : """
-                    <disk device="disk" type="file">
-                      <source file="%s"></source>
-                      <target bus="virtio" dev="vdb"></target>
-                      <driver error_policy="stop" name="qemu" type="raw" discard="unmap"></driver>
-                      <alias name="ua-libpool-%s"></alias>
-                    </disk>
-                """.formatted(xml(poolFile.toString()), pool);
+        String poolDisk = pool == null ? "" : poolDisk(pool, poolFile);
         return """
                 <domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
                   <name>%s</name>
@@ -76,7 +70,19 @@ final class DomainXml {
                 xml(serialLog.toString()));
     }
 
-    private static String xml(String text) {
+    /** The pool as virt-launcher lists a KubeVirt hostDisk volume {@code libpool-<pool>}: what the hook rewrites. */
+    static String poolDisk(String pool, Path poolFile) {
+        return """
+                    <disk device="disk" type="file">
+                      <source file="%s"></source>
+                      <target bus="virtio" dev="vdb"></target>
+                      <driver error_policy="stop" name="qemu" type="raw" discard="unmap"></driver>
+                      <alias name="ua-libpool-%s"></alias>
+                    </disk>
+                """.formatted(xml(poolFile.toString()), pool);
+    }
+
+    static String xml(String text) {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace("'", "&apos;").replace("\"", "&quot;");
     }
 }

@@ -102,7 +102,7 @@ public final class GuestLab implements AutoCloseable {
             pool = PoolHost.fromManifest(options.poolManifest(), root.tree(), options.workDir().resolve("state"), progress);
         } else if (options.poolName() != null) {
             String maxSize = options.poolMaxSize() != null ? options.poolMaxSize()
-                    : (root.sharedObjectBytes() * 6 / 5 / (16 << 20) + 1) * 16 + "Mi";
+                    : PoolHost.maxSizeFor(root.sharedObjectBytes());
             pool = PoolHost.build(options.poolName(), root.tree(), maxSize,
                     options.workDir().resolve("state"), options.workDir().resolve(options.poolName() + ".yaml"), progress);
         }

@@ -111,6 +111,11 @@ public final class PoolHost implements AutoCloseable {
         }
     }
 
+    /** A spec.maxSize with room for a pool of {@code sharedObjectBytes} of libraries (+20%, whole 16 Mi). */
+    static String maxSizeFor(long sharedObjectBytes) {
+        return (sharedObjectBytes * 6 / 5 / (16 << 20) + 1) * 16 + "Mi";
+    }
+
     public String name() {
         return service.name();
     }
