@@ -106,15 +106,17 @@ public final class DebianLab implements AutoCloseable {
     /**
      * Starts a guest (transient domain) on a fresh overlay of the image and returns at once.
      *
-     * @param userData the user's own cloud-init user data (null: none); libpool's setup is merged into it
+     * @param withPool true: the pool is attached and libpool's setup merged into the user data; false: the
+     *                 guest as its user wrote it, on its own disk (the baseline)
+     * @param userData the user's own cloud-init user data (null: none)
      * @param probe    true: the test probe runs after each boot (see distro-probe.sh)
      */
-    public DistroGuest boot(String name, int memoryMiB, String userData, boolean probe) {
-        GuestSpec checked = new GuestSpec(name, true, memoryMiB, false, Optional.empty());
+    public DistroGuest boot(String name, boolean withPool, int memoryMiB, String userData, boolean probe) {
+        GuestSpec checked = new GuestSpec(name, withPool, memoryMiB, false, Optional.empty());
         Path work = options.workDir().resolve("debian");
         String domain = "e2e-" + checked.name();
         try {
-            String merged = CloudInitBootstrap.apply(userData,
+            String merged = !withPool ? (userData == null ? "" : userData) : CloudInitBootstrap.apply(userData,
                     new GuestSetup(pool.name(), GuestSetup.DEFAULT_MOUNT_PATH, false));
             Files.writeString(work.resolve(name + ".user-data"), merged);
             Path seed = NoCloudSeed.write(work.resolve(name + ".seed.iso"), domain + "-" + System.nanoTime(), name, merged);
@@ -124,12 +126,15 @@ public final class DebianLab implements AutoCloseable {
             Files.deleteIfExists(console);
             Files.deleteIfExists(probeLog);
             String xml = DistroDomainXml.render(domain, memoryMiB, image, disk, seed, console, probeLog, probe,
-                    pool.name(), pool.poolFile());
+                    pool.name(), withPool ? pool.poolFile() : null);
             Files.writeString(work.resolve(name + ".virt-launcher.xml"), xml);
-            xml = hook.onDefineDomain(xml, name, pool.name(), pool.poolFile());
+            if (withPool) {
+                xml = hook.onDefineDomain(xml, name, pool.name(), pool.poolFile());
+            }
             Path domainFile = work.resolve(name + ".xml");
             Files.writeString(domainFile, xml);
-            progress.step("guest " + name, "virsh create (Debian " + DebianCloudImage.SUITE + ", pool " + pool.name()
+            progress.step("guest " + name, "virsh create (Debian " + DebianCloudImage.SUITE + ", "
+                    + (withPool ? "pool " + pool.name() : "own disk")
                     + ", " + memoryMiB + " MiB, user data " + merged.length() + " bytes)");
             libvirt.virsh("create", domainFile.toString());
             DistroGuest guest = new DistroGuest(name, domain, console, probeLog, libvirt);

@@ -14,7 +14,8 @@ final class DistroDomainXml {
 
     /**
      * @param probe    true: the test probe runs in the guest (kernel command line {@code libpool_e2e.probe=1})
-     * @param poolFile the published pool file (hostDisk source)
+     * @param pool     the pool's name (the probe reads it from the kernel command line)
+     * @param poolFile the published pool file (hostDisk source), or null for a guest on its own disk
      */
     static String render(String domainName, int memoryMiB, DebianCloudImage image, Path disk, Path seed,
                          Path console, Path probeLog, boolean probe, String pool, Path poolFile) {
@@ -69,7 +70,7 @@ final class DistroDomainXml {
                 </domain>
                 """.formatted(domainName, memoryMiB, memoryMiB, DomainXml.xml(image.vmlinuz().toString()),
                 DomainXml.xml(image.initrd().toString()), DomainXml.xml(cmdline), DomainXml.xml(disk.toString()),
-                DomainXml.xml(seed.toString()), DomainXml.poolDisk(pool, poolFile), DomainXml.xml(console.toString()),
+                DomainXml.xml(seed.toString()), poolFile == null ? "" : DomainXml.poolDisk(pool, poolFile), DomainXml.xml(console.toString()),
                 DomainXml.xml(probeLog.toString()));
     }
 }

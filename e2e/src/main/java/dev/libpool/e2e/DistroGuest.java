@@ -8,9 +8,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** A running distribution guest: its domain, console, probe output and when the host saw each probe step. */
 public final class DistroGuest {
+    private static final Pattern CLOUD_INIT_FINISHED = Pattern.compile("Cloud-init v\\. \\S+ finished at");
     private final String name;
     private final String domain;
     private final Path console;
@@ -73,6 +75,25 @@ public final class DistroGuest {
             return Optional.empty();
         }, () -> lastLine(read(console)));
         return seen.computeIfAbsent(boot + " " + key, k -> Duration.ofNanos(System.nanoTime() - startNanos));
+    }
+
+    /**
+     * Waits until cloud-init says it finished on the console (the end of the boot for a guest without the
+     * probe); returns the time from {@code virsh create}.
+     */
+    public Duration awaitCloudInitFinished(Progress progress, Duration timeout) {
+        String who = "guest " + name;
+        progress.await(who, "cloud-init to finish", timeout, () -> {
+            if (CLOUD_INIT_FINISHED.matcher(read(console)).find()) {
+                return Optional.of(true);
+            }
+            if (!running()) {
+                throw new LabException(who + ": QEMU is gone before cloud-init finished\n--- console tail ---\n"
+                        + consoleTail(40));
+            }
+            return Optional.empty();
+        }, () -> lastLine(read(console)));
+        return Duration.ofNanos(System.nanoTime() - startNanos);
     }
 
     /** Waits until QEMU has exited (the guest powered off). */

@@ -67,7 +67,7 @@ public final class Progress {
         return String.format("%.1fs", nanos / 1e9);
     }
 
-    static void sleep(Duration duration) {
+    public static void sleep(Duration duration) {
         try {
             Thread.sleep(duration.toMillis());
         } catch (InterruptedException e) {

@@ -50,10 +50,12 @@ record UpgradeDebs(Path reinstall, Path upgrade) {
         Files.move(deb, reinstall);
         Path unpacked = work.resolve("x");
         Command.run(Duration.ofMinutes(1), "dpkg-deb", "-R", reinstall.toString(), unpacked.toString());
-        Path inDeb = unpacked.resolve(tree.relativize(library).toString());
-        if (!Files.isRegularFile(inDeb)) {
-            throw new LabException(pkg + " " + version + " does not ship " + tree.relativize(library));
-        }
+        // Bookworm packages still ship /lib paths that merged /usr resolves to /usr/lib.
+        String inTree = tree.relativize(library).toString();
+        Path inDeb = Stream.of(inTree, inTree.replaceFirst("^usr/", "")).map(unpacked::resolve)
+                .filter(Files::isRegularFile).findFirst()
+                .orElseThrow(() -> new LabException(pkg + " " + version + " ships neither /" + inTree + " nor its "
+                        + "pre-merged-/usr path"));
         Files.write(inDeb, ChangedLibrary.of(Files.readAllBytes(inDeb), inDeb.toString()));
         Path control = unpacked.resolve("DEBIAN/control");
         Files.writeString(control, Files.readString(control).replaceFirst("(?m)^Version: .*$",

@@ -76,7 +76,7 @@ final class DebianGuestRun {
         Progress progress = Progress.toStdout();
         Path work = Path.of("target/e2e-debian").toAbsolutePath();
         try (DebianLab lab = DebianLab.open(LabOptions.withPool(work).withoutHugePages(), progress)) {
-            DistroGuest guest = lab.boot("debian", DebianLab.DEFAULT_MEMORY_MIB, USER_DATA, true);
+            DistroGuest guest = lab.boot("debian", true, DebianLab.DEFAULT_MEMORY_MIB, USER_DATA, true);
             Duration first = guest.await(1, "start", progress, BOOT_TIMEOUT);
             Duration rebooting = guest.await(1, "rebooting", progress, BOOT_TIMEOUT);
             Duration second = guest.await(2, "mem", progress, BOOT_TIMEOUT);
