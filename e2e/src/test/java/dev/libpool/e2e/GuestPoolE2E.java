@@ -1,5 +1,15 @@
 package dev.libpool.e2e;
 
+import dev.libpool.e2e.lab.Guest;
+import dev.libpool.e2e.lab.GuestConsole;
+import dev.libpool.e2e.lab.GuestKernel;
+import dev.libpool.e2e.lab.GuestLab;
+import dev.libpool.e2e.lab.GuestSpec;
+import dev.libpool.e2e.lab.HostMemory;
+import dev.libpool.e2e.lab.LabOptions;
+import dev.libpool.e2e.lab.PoolHost;
+import dev.libpool.e2e.lab.Progress;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

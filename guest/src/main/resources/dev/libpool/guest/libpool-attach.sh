@@ -7,7 +7,8 @@
 #   attach.sh [MOUNT_DIR]        (default: the directory this script's .libpool/ lives in)
 #
 # For every /.libpool/manifest.tsv entry ("<sha256>\t<size>\t/<path>") whose guest file is a regular
-# file with the same size and sha256, the pool file is bind-mounted read-only over it; processes
+# file with the same size and sha256 (read once, then remembered until the file changes: section 3),
+# the pool file is bind-mounted read-only over it; processes
 # started afterwards map those pages straight from the host's single copy. Anything different is
 # left alone and counted by reason. Running it again only adds what is not attached yet.
 #
@@ -23,6 +24,8 @@
 #   LIBPOOL_ROOT     prefix of the guest root whose files are replaced (default: empty = /)
 #   LIBPOOL_RUN_DIR  where reports and mount records go (default: $LIBPOOL_ROOT/run/libpool)
 #   LIBPOOL_MOUNTS   mount table used to verify DAX (default: /proc/mounts)
+#   LIBPOOL_CACHE_DIR root-only directory of the verified-files cache
+#                    (default: $LIBPOOL_ROOT/var/lib/libpool/verified)
 #   LIBPOOL_CONSOLE  where the summary line goes besides stdout (default: /dev/kmsg, else
 #                    /dev/console, when writable)
 
@@ -110,6 +113,10 @@ write_report() { # status reason
         printf '  "dax": %s,\n  "manifestEntries": %s,\n' "$DAX" "$ENTRIES"
         printf '  "substituted": {"files": %s, "bytes": %s},\n' "$SUB_FILES" "$SUB_BYTES"
         printf '  "attached": {"files": %s, "bytes": %s},\n' "$ATT_FILES" "$ATT_BYTES"
+        printf '  "verified": {"fromCache": %s, "compared": %s, "comparedBytes": %s, "cache": %s},\n' \
+            "$CACHED" "$COMPARED" "$COMPARED_BYTES" "$(json_string "$CACHE_STATE")"
+        read -r up_now _ </proc/uptime 2>/dev/null || up_now=$UP_START
+        printf '  "seconds": %s,\n' "$(awk -v a="$UP_START" -v b="$up_now" 'BEGIN { printf "%.2f", b - a }')"
         printf '  "skipped": {'
         sep=
         for r in $REASONS; do
@@ -122,7 +129,12 @@ write_report() { # status reason
     } >"$tmp" && cp "$tmp" "$RUN_DIR/$POOL.report.json" && mv "$tmp" "$RUN_DIR/report.json"
 }
 
+read -r UP_START _ </proc/uptime 2>/dev/null || UP_START=0
 POOL=$(pool_name)
+CACHED=0          # files verified from the cache, without reading them (section 3)
+COMPARED=0        # files verified by reading (hashing) them
+COMPARED_BYTES=0
+CACHE_STATE=unused
 DAX=false
 ENTRIES=0
 SUB_FILES=0
@@ -160,7 +172,89 @@ bad=$(awk -F '\t' '
     END { if (NR == 0) print "empty" }' "$MANIFEST")
 [ -z "$bad" ] || refuse "manifest $MANIFEST is corrupt (line $bad)"
 
-# --- 3. substitute what matches ------------------------------------------------------------------
+# --- 3. verify: is the guest's file the pool's file? (cheap on every boot) ----------------------
+# A file is proven identical once, by reading it: the sha256 of the guest copy (O_DIRECT, so the copies
+# the pool replaces never enter guest page cache) against the manifest's, which the node daemon hashed.
+# The pool file itself is never read: every page read through DAX becomes resident on the host, and a
+# PageCache pool would hold the whole image instead of what programs touch. The proof is remembered in
+# $CACHE_DIR/<pool>.tsv, keyed by the manifest's
+# sha256 and the guest file's device, inode, size, mtime and ctime (nanoseconds): any write, rename,
+# chmod or replacement changes ctime, which no user can set. Only root can write the cache: a cache
+# whose directory or file another user could write is ignored (and never written). A file changed
+# within a second of being verified is not remembered (timestamps are coarser than a write).
+CACHE_DIR=${LIBPOOL_CACHE_DIR:-$ROOT/var/lib/libpool/verified}
+VERIFIED=     # "<sha256>\t<key>\t<path>" lines proven this run: the next cache
+STATS=        # "<file>\t<size>\t<ctime s>\t<key>" for every manifest path, from one stat process
+
+verify_trusted() { # path: owned by root, writable by nobody else
+    case "$(stat -c '%u %a' "$1" 2>/dev/null)" in
+        "0 "[0-7][0-5][0-5] | "0 "[0-7][0-5] | "0 "[0-7]) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+
+verify_load() { # manifest: one stat for every guest and pool file; the cache if it can be trusted
+    (umask 077 && mkdir -p "$CACHE_DIR") 2>/dev/null
+    CACHE_FILE=$CACHE_DIR/$POOL.tsv
+    CACHE=$NL
+    if ! verify_trusted "$CACHE_DIR" || ! verify_trusted "${CACHE_DIR%/*}"; then
+        CACHE_STATE="ignored: $CACHE_DIR is missing or writable by a user other than root"
+    elif [ -e "$CACHE_FILE" ] && { [ -L "$CACHE_FILE" ] || ! verify_trusted "$CACHE_FILE"; }; then
+        CACHE_STATE="ignored: $CACHE_FILE is writable by a user other than root"
+    else
+        CACHE_STATE=written
+        [ -f "$CACHE_FILE" ] && CACHE="$NL$(cat "$CACHE_FILE")$NL"
+    fi
+    NOW=$(date +%s)
+    old_ifs=$IFS
+    IFS=$NL
+    set -f
+    # One process for all files (a process start costs tens of ms under emulation); missing files
+    # only print to stderr. Names the command line cannot hold fall back to one stat each.
+    STATS="$NL$(stat -c "%n$TAB%s$TAB%Z$TAB%d:%i:%s:%y:%z" \
+        $(awk -F '\t' -v r="$ROOT" -v m="$MNT" '{ print r $3; print m $3 }' "$1") 2>/dev/null)$NL"
+    set +f
+    IFS=$old_ifs
+}
+
+verify_stat() { # file -> $st_size $st_ctime $st_key (empty when the file cannot be stat'ed)
+    case "$STATS" in
+        *"$NL$1$TAB"*) st=${STATS#*"$NL$1$TAB"}; st=${st%%"$NL"*} ;;
+        *) st=$(stat -c "%s$TAB%Z$TAB%d:%i:%s:%y:%z" "$1" 2>/dev/null) ;;
+    esac
+    st_size=${st%%"$TAB"*}
+    st=${st#*"$TAB"}
+    st_ctime=${st%%"$TAB"*}
+    st_key=${st#*"$TAB"}
+}
+
+verify() { # path guest sha size -> 0 identical, 1 size differs, 2 content differs
+    verify_stat "$2"
+    [ "$st_size" = "$4" ] || return 1
+    entry="$3$TAB$st_key$TAB$1"
+    case "$CACHE" in
+        *"$NL$entry$NL"*) CACHED=$((CACHED + 1)); VERIFIED="$VERIFIED$entry$NL"; return 0 ;;
+    esac
+    COMPARED=$((COMPARED + 1)); COMPARED_BYTES=$((COMPARED_BYTES + $4))
+    # A mismatch is re-checked with a plain read, for filesystems without O_DIRECT.
+    actual=$(dd if="$2" bs=1M iflag=direct 2>/dev/null | sha256sum 2>/dev/null)
+    [ "${actual%% *}" = "$3" ] || actual=$(sha256sum <"$2" 2>/dev/null)
+    [ "${actual%% *}" = "$3" ] || return 2
+    [ "$st_ctime" -lt $((NOW - 1)) ] 2>/dev/null && VERIFIED="$VERIFIED$entry$NL"
+    return 0
+}
+
+verify_save() { # replaces the cache with what this run proved (entries of vanished files drop out)
+    [ "$CACHE_STATE" = written ] || return 0
+    tmp=$CACHE_FILE.$$
+    if (umask 077 && printf '%s' "$VERIFIED" >"$tmp") && mv "$tmp" "$CACHE_FILE"; then
+        return 0
+    fi
+    rm -f "$tmp"
+    CACHE_STATE="not written: $CACHE_DIR"
+}
+
+# --- 4. substitute what matches: one mount process for all files ------------------------------
 mkdir -p "$RUN_DIR" || refuse "cannot create $RUN_DIR"
 RECORD=$RUN_DIR/$POOL.mounts
 touch "$RECORD"
@@ -169,11 +263,18 @@ MOUNTED="$NL$(awk '{ print $5 }' /proc/self/mountinfo)$NL"
 RECORDED="$NL$(cat "$RECORD")$NL"
 LAST_DIR=
 LAST_CANONICAL=
+QUEUED=       # "<size>\t<pool file>\t<target>" lines to bind-mount
+FSTAB=$RUN_DIR/.$POOL.fstab.$$
+: >"$FSTAB" || refuse "cannot write $FSTAB"
 
-file_size() {
-    stat -c %s "$1" 2>/dev/null || wc -c <"$1"
+spell() { # $1 as fstab and mountinfo write it (octal escapes for space, tab, backslash) -> $spelled
+    case "$1" in
+        *[\ \\]* | *"$TAB"*) spelled=$(printf '%s' "$1" | sed -e 's/\\/\\134/g' -e 's/ /\\040/g' -e 's/	/\\011/g') ;;
+        *) spelled=$1 ;;
+    esac
 }
 
+verify_load "$MANIFEST"
 while IFS=$TAB read -r sha size path <&3; do
     ENTRIES=$((ENTRIES + 1))
     guest=$ROOT$path
@@ -188,7 +289,8 @@ while IFS=$TAB read -r sha size path <&3; do
         LAST_CANONICAL=$(cd "$dir" && pwd -P)
     fi
     target=$LAST_CANONICAL/${guest##*/}
-    case "$MOUNTED" in *"$NL$target$NL"*) mounted=true ;; *) mounted=false ;; esac
+    spell "$target"
+    case "$MOUNTED" in *"$NL$spelled$NL"*) mounted=true ;; *) mounted=false ;; esac
     if [ "$mounted" = true ]; then
         case "$RECORDED" in *"$NL$target$NL"*) ours=true ;; *) ours=false ;; esac
         if [ "$ours" = true ]; then
@@ -199,29 +301,51 @@ while IFS=$TAB read -r sha size path <&3; do
         fi
         continue
     fi
-    if [ "$(file_size "$guest")" != "$size" ]; then skip size "$path"; continue; fi
-    # O_DIRECT: hashing must not fill the page cache with the very copies the pool replaces (guest
-    # RAM, once touched, stays allocated on the host). A mismatch is re-checked with a plain read,
-    # for filesystems without O_DIRECT.
-    actual=$(dd if="$guest" bs=1M iflag=direct 2>/dev/null | sha256sum 2>/dev/null)
-    [ "${actual%% *}" = "$sha" ] || actual=$(sha256sum <"$guest" 2>/dev/null)
-    if [ "${actual%% *}" != "$sha" ]; then skip sha256 "$path"; continue; fi
     # The pool side is read-only and hashed by the node daemon; a size check catches a torn image.
     pool_file=$MNT$path
-    if [ -L "$pool_file" ] || [ ! -f "$pool_file" ] || [ "$(file_size "$pool_file")" != "$size" ]; then
+    verify_stat "$pool_file"
+    if [ -L "$pool_file" ] || [ ! -f "$pool_file" ] || [ "$st_size" != "$size" ]; then
         skip pool-mismatch "$path"; continue
     fi
-    if ! mount --bind "$pool_file" "$target" </dev/null; then skip mount-failed "$path"; continue; fi
-    if ! mount -o remount,bind,ro "$target" </dev/null; then
-        umount "$target" 2>/dev/null
-        skip mount-failed "$path"; continue
-    fi
+    verify "$path" "$guest" "$sha" "$size"
+    case $? in
+        1) skip size "$path"; continue ;;
+        2) skip sha256 "$path"; continue ;;
+    esac
+    target_spelled=$spelled
+    spell "$pool_file"
+    printf '%s %s none bind,ro 0 0\n' "$spelled" "$target_spelled" >>"$FSTAB"
+    QUEUED="$QUEUED$size$TAB$pool_file$TAB$target$NL"
+    MOUNTED="$MOUNTED$target_spelled$NL"
+done 3<"$MANIFEST"
+
+# Bind-mount every queued file read-only in one mount(8) run; then each one is looked up in the mount
+# table, and one that is missing or not read-only (a mount(8) that ignores ro for binds) is redone alone.
+[ -z "$QUEUED" ] || mount -a -T "$FSTAB" </dev/null >/dev/null 2>&1
+rm -f "$FSTAB"
+MOUNT_RO="$NL$(awk '{ split($6, o, ","); if (o[1] == "ro") print $5 }' /proc/self/mountinfo)$NL"
+while IFS=$TAB read -r size pool_file target <&3; do
+    [ -n "$target" ] || continue
+    spell "$target"
+    case "$MOUNT_RO" in
+        *"$NL$spelled$NL"*) ;;
+        *)
+            case "$NL$(awk '{ print $5 }' /proc/self/mountinfo)$NL" in
+                *"$NL$spelled$NL"*) ;;
+                *) mount --bind "$pool_file" "$target" </dev/null 2>/dev/null ;;
+            esac
+            if ! mount -o remount,bind,ro "$target" </dev/null 2>/dev/null; then
+                umount "$target" 2>/dev/null
+                skip mount-failed "${target#"$ROOT"}"; continue
+            fi ;;
+    esac
     echo "$target" >>"$RECORD"
-    RECORDED="$RECORDED$target$NL"
-    MOUNTED="$MOUNTED$target$NL"
     SUB_FILES=$((SUB_FILES + 1)); SUB_BYTES=$((SUB_BYTES + size))
     ATT_FILES=$((ATT_FILES + 1)); ATT_BYTES=$((ATT_BYTES + size))
-done 3<"$MANIFEST"
+done 3<<QUEUE
+$QUEUED
+QUEUE
+verify_save
 
 write_report attached ""
 skipped=
@@ -230,5 +354,5 @@ for r in $REASONS; do
     eval "n=\$count_$v"
     [ "$n" -gt 0 ] && skipped="$skipped${skipped:+, }$r $n"
 done
-console "libpool: pool $POOL attached (dax): $ATT_FILES files, $((ATT_BYTES / 1048576)) MiB from the pool ($SUB_FILES new), skipped: ${skipped:-none}"
+console "libpool: pool $POOL attached (dax): $ATT_FILES files, $((ATT_BYTES / 1048576)) MiB from the pool ($SUB_FILES new; verified $CACHED from cache, $COMPARED read), skipped: ${skipped:-none}"
 exit 0

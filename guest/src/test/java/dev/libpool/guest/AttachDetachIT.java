@@ -126,6 +126,74 @@ class AttachDetachIT {
         assertSkipped(scenario.report("reattach"), "size", 2, LIB + "liba.so.1");
     }
 
+    /**
+     * The second attach of an unchanged guest reads no library (the root-only cache proves them); a file
+     * rewritten in place with its size and mtime kept is read again (its ctime moved) and refused; a cache
+     * a non-root user could write is ignored, even when it claims a differing file is identical.
+     */
+    @ParameterizedTest
+    @MethodSource("shells")
+    void secondAttachVerifiesFromTheRootOnlyCacheAndSeesEveryChange(String shell, @TempDir Path dir) {
+        GuestTree tree = new GuestTree(dir);
+        tree.guestFile(LIB + "liba.so.1", tree.poolFile(LIB + "liba.so.1", 12288));
+        tree.guestFile(LIB + "libc.so.1", tree.poolFile(LIB + "libc.so.1", 8192));
+        byte[] poolLibb = tree.poolFile(LIB + "libb.so.1", 8192);
+        String libbSha = GuestTree.sha256(poolLibb);
+        byte[] libb = poolLibb.clone();
+        libb[4000] ^= 1;
+        tree.guestFile(LIB + "libb.so.1", libb);
+        MountNamespaceScenario scenario = new MountNamespaceScenario(dir, tree.root);
+        Pool pool = mountPool(dir, tree, scenario, shell);
+        Path cacheDir = tree.root.resolve("var/lib/libpool/verified");
+        String liba = tree.root + LIB + "liba.so.1";
+        // A file proven less than a second after its last change is not remembered: let the tree age.
+        scenario.setup("sleep 2")
+                .step("first", pool.attach())
+                .step("cachemode", "stat -c '%u %a' " + cacheDir + " " + cacheDir + "/base.tsv")
+                .step("detach1", pool.detach())
+                .step("second", pool.attach())
+                .step("detach2", pool.detach())
+                // Same size, same mtime, one byte different: only the ctime tells.
+                .setup("m=$(stat -c %Y " + liba + ") && printf X | dd of=" + liba
+                        + " bs=1 seek=5000 conv=notrunc 2>/dev/null && touch -m -d @$m " + liba)
+                .step("third", pool.attach())
+                .step("detach3", pool.detach())
+                // A user-writable cache that claims libb (which differs) is identical.
+                .setup("chmod 0777 " + cacheDir)
+                .setup("stat -c '" + libbSha + "\t%d:%i:%s:%y:%z\t" + LIB + "libb.so.1' " + tree.root + LIB
+                        + "libb.so.1 >> " + cacheDir + "/base.tsv")
+                .step("forged", pool.attach())
+                .run();
+
+        JsonNode first = scenario.report("first");
+        assertThat(scenario.rc("first")).as(scenario.stderr("first")).isZero();
+        assertThat(first.at("/substituted/files").asInt()).isEqualTo(2);
+        assertThat(first.at("/verified/fromCache").asInt()).isZero();
+        assertThat(first.at("/verified/compared").asInt()).as("liba, libb, libc read once").isEqualTo(3);
+        assertThat(first.at("/verified/cache").asText()).isEqualTo("written");
+        assertThat(first.at("/seconds").asDouble()).isGreaterThanOrEqualTo(0);
+        assertSkipped(first, "sha256", 1, LIB + "libb.so.1");
+        assertThat(scenario.stdout("cachemode").lines()).as("root-only cache").containsExactly("0 700", "0 600");
+
+        JsonNode second = scenario.report("second");
+        assertThat(second.at("/substituted/files").asInt()).isEqualTo(2);
+        assertThat(second.at("/verified/fromCache").asInt()).as("nothing read again").isEqualTo(2);
+        assertThat(second.at("/verified/compared").asInt()).as("only the differing libb").isEqualTo(1);
+        assertThat(scenario.mountPoints("second")).containsExactlyInAnyOrder(liba, tree.root + LIB + "libc.so.1");
+        assertThat(scenario.mounts("second")).allSatisfy(m -> assertThat(m.options()).startsWith("ro"));
+
+        JsonNode third = scenario.report("third");
+        assertSkipped(third, "sha256", 2, LIB + "liba.so.1");
+        assertThat(third.at("/verified/fromCache").asInt()).isEqualTo(1);
+        assertThat(scenario.mountPoints("third")).containsExactly(tree.root + LIB + "libc.so.1");
+
+        JsonNode forged = scenario.report("forged");
+        assertThat(forged.at("/verified/cache").asText()).startsWith("ignored");
+        assertThat(forged.at("/verified/fromCache").asInt()).isZero();
+        assertSkipped(forged, "sha256", 2, LIB + "libb.so.1");
+        assertThat(scenario.mountPoints("forged")).containsExactly(tree.root + LIB + "libc.so.1");
+    }
+
     @ParameterizedTest
     @MethodSource("shells")
     void failsSafeWithoutDaxOrWithABadManifest(String shell, @TempDir Path dir) throws Exception {

@@ -70,8 +70,9 @@ public class SharedLibraryPoolSpec {
     private AttachSpec attach = new AttachSpec();
 
     @Default("tmpfs")
-    @JsonPropertyDescription("Host memory that holds the pool image: tmpfs (default) or hugetlbfs "
-            + "(needs huge pages reserved on the node, vm.nr_hugepages).")
+    @JsonPropertyDescription("What holds the pool image on the node: tmpfs (default; the whole image resident), "
+            + "hugetlbfs (the whole image in huge pages reserved on the node, vm.nr_hugepages) or PageCache (a "
+            + "read-only file on the node's disk under the state directory: only pages guests touch are resident).")
     private PoolMedium medium = PoolMedium.tmpfs;
 
     @Default("{}")

@@ -1,8 +1,8 @@
 package dev.libpool.e2e.demo;
 
-import dev.libpool.e2e.GuestLab;
-import dev.libpool.e2e.LabOptions;
-import dev.libpool.e2e.Progress;
+import dev.libpool.e2e.lab.GuestLab;
+import dev.libpool.e2e.lab.LabOptions;
+import dev.libpool.e2e.lab.Progress;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -94,7 +94,8 @@ public final class DemoMain {
         }
         report(record, options, out);
         long failed = record.runs().stream().filter(r -> r.error() != null).count();
-        if (failed > 0 || record.runs().size() < options.settings().modes().size()) {
+        record.skipped().forEach(reason -> err.println("libpool demo: " + reason));
+        if (failed > 0 || record.runs().size() + record.skipped().size() < options.settings().modes().size()) {
             err.println("libpool demo: " + failed + " of " + options.settings().modes().size()
                     + " modes did not complete; see their notes above");
             return 1;

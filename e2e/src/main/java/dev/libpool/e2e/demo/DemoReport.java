@@ -77,13 +77,70 @@ public final class DemoReport {
         return points;
     }
 
+    /**
+     * Library bytes one guest of {@code mode} touches. Own disk: the guest page cache of the libraries its
+     * programs map (fincore in the guest, mean over the first boots): what the pool can take out of each guest.
+     * Pool: the Rss of the pool mapping with the mode's first guest alone (host smaps). Empty when not recorded.
+     */
+    public OptionalLong touchedPerGuest(Mode mode) {
+        Optional<ModeRun> run = run(record, mode);
+        if (run.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        if (mode.usesPool()) {
+            List<Sample> steady = steadySamples(run.get());
+            return steady.size() > 1 && steady.get(1) != null && steady.get(1).poolMappers() == 1
+                    ? OptionalLong.of(steady.get(1).poolRssBytes()) : OptionalLong.empty();
+        }
+        OptionalDouble mean = run.get().boots().stream().filter(b -> !b.second())
+                .mapToLong(GuestBoot::libraryPageCacheBytes).average();
+        return mean.isPresent() ? OptionalLong.of(Math.round(mean.getAsDouble())) : OptionalLong.empty();
+    }
+
+    /**
+     * The physical limit of what a pool can save against own disk with {@code guests} guests: one copy of the
+     * libraries stays, so (guests - 1) x the library page cache of one own-disk guest. Empty without a baseline.
+     */
+    public OptionalLong physicalLimit(int guests) {
+        OptionalLong touched = touchedPerGuest(BASELINE);
+        return touched.isPresent() ? OptionalLong.of(Math.max(0, guests - 1) * touched.getAsLong()) : OptionalLong.empty();
+    }
+
+    /**
+     * Where {@code mode}'s footprint line falls below {@code other}'s (it grows slower): at {@code atGuests} on
+     * the lines, so from {@code fromGuests} whole guests on; {@code extrapolated} when that is beyond the most
+     * guests measured.
+     */
+    public record Crossover(Mode mode, Mode other, double atGuests, int fromGuests, boolean extrapolated) {
+    }
+
+    /** The modes each one overtakes among the references (own disk, own disk + KSM, shared-memfd RAM). */
+    public List<Crossover> crossovers() {
+        int measured = record.settings().guests();
+        List<Crossover> list = new ArrayList<>();
+        for (Mode other : List.of(Mode.OWN_DISK, Mode.OWN_DISK_KSM, Mode.MEMFD)) {
+            Optional<ModeSummary> b = summary(other).filter(x -> !Double.isNaN(x.perGuestFootprintBytes()));
+            for (ModeSummary a : summaries) {
+                if (b.isEmpty() || a.mode() == other || Double.isNaN(a.perGuestFootprintBytes())
+                        || a.perGuestFootprintBytes() >= b.get().perGuestFootprintBytes()) {
+                    continue;
+                }
+                double at = (a.footprintAtZeroBytes() - b.get().footprintAtZeroBytes())
+                        / (b.get().perGuestFootprintBytes() - a.perGuestFootprintBytes());
+                int from = Math.max(1, (int) Math.floor(at) + 1);
+                list.add(new Crossover(a.mode(), other, at, from, from > measured));
+            }
+        }
+        return list;
+    }
+
     private static Optional<ModeRun> run(DemoRecord record, Mode mode) {
         return record.runs().stream().filter(r -> r.mode() == mode).findFirst();
     }
 
     private static ModeSummary summarize(ModeRun run, Optional<List<Sample>> baselineSteady) {
         if (run.samples().isEmpty()) {
-            return new ModeSummary(run.mode(), List.of(), Double.NaN, Double.NaN, run.error());
+            return new ModeSummary(run.mode(), List.of(), Double.NaN, Double.NaN, run.error(), Double.NaN);
         }
         List<Sample> steady = steadySamples(run);
         Sample idle = idleSample(run);
@@ -105,7 +162,8 @@ public final class DemoReport {
                     .map(b -> (double) (b.footprintBytes() - s.footprintBytes()) / b.footprintBytes())
                     .orElse(Double.NaN);
             SavingDelay delay = k == 0 ? SavingDelay.NONE
-                    : SavingDelay.of(run.mode(), run.mode().usesKsm() ? ksmDelaySeconds(run, k) : OptionalDouble.empty());
+                    : SavingDelay.of(run.mode(), run.mode().usesPool() ? poolDelaySeconds(run, k) : OptionalDouble.empty(),
+                    run.mode().usesKsm() ? ksmDelaySeconds(run, k) : OptionalDouble.empty());
             rows.add(new GuestRow(k, s.qemuPssBytes(), s.footprintBytes(), s.hostUsedBytes() - idleHostUsed,
                     s.poolResidentBytes(), s.ksmProfitBytes() - idle.ksmProfitBytes(),
                     s.ksmdCpuSeconds() - idle.ksmdCpuSeconds(), saved, share, delay));
@@ -115,7 +173,8 @@ public final class DemoReport {
                 hostUsed.add(s.hostUsedBytes());
             }
         }
-        return new ModeSummary(run.mode(), rows, Slope.of(counts, footprints), Slope.of(counts, hostUsed), run.error());
+        return new ModeSummary(run.mode(), rows, Slope.of(counts, footprints), Slope.of(counts, hostUsed), run.error(),
+                Slope.intercept(counts, footprints));
     }
 
     private static Optional<Sample> baselineAt(Optional<List<Sample>> baselineSteady, int guests) {
@@ -146,6 +205,21 @@ public final class DemoReport {
                 .filter(s -> s.guestsStarted() == 0)
                 .findFirst()
                 .orElseGet(() -> run.samples().get(0));
+    }
+
+    /**
+     * Seconds from guest k's ready time until k QEMUs mapped the pool (0 when they did before ready: the attach
+     * mapped it during boot); empty when that never happened while k guests ran.
+     */
+    static OptionalDouble poolDelaySeconds(ModeRun run, int k) {
+        if (run.readyMillis().size() < k) {
+            return OptionalDouble.empty();
+        }
+        long ready = run.readyMillis().get(k - 1);
+        return run.samples().stream()
+                .filter(s -> s.guestsStarted() == k && s.poolMappers() >= k)
+                .mapToDouble(s -> Math.max(0, s.timeMillis() - ready) / 1000.0)
+                .findFirst();
     }
 
     /**

@@ -1,10 +1,12 @@
 package dev.libpool.e2e.demo;
 
-import dev.libpool.e2e.Guest;
-import dev.libpool.e2e.GuestLab;
-import dev.libpool.e2e.GuestSpec;
-import dev.libpool.e2e.LabOptions;
-import dev.libpool.e2e.Progress;
+import dev.libpool.api.v1alpha1.PoolMedium;
+import dev.libpool.e2e.lab.Guest;
+import dev.libpool.e2e.lab.GuestConsole;
+import dev.libpool.e2e.lab.GuestLab;
+import dev.libpool.e2e.lab.LabException;
+import dev.libpool.e2e.lab.GuestSpec;
+import dev.libpool.e2e.lab.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +43,9 @@ final class DemoRunner implements AutoCloseable {
     private volatile boolean stopping;
     /** run() got to its end: a close() before that is an interruption (Ctrl-C) or a failure to open the lab. */
     private volatile boolean finished;
-    private GuestLab lab;
+    private final LabPerMedium labs;
+    /** The lab of the mode running now. */
+    private volatile GuestLab lab;
     private boolean closed;
     /** A mode failed (not interrupted): its consoles and libvirt logs in the work dir say why. */
     private volatile boolean failed;
@@ -56,28 +60,47 @@ final class DemoRunner implements AutoCloseable {
         this.progress = progress;
         this.workDir = workDir;
         this.ksm = new KsmSwitch(ksmStateDir);
+        this.labs = new LabPerMedium(workDir, POOL_MANIFEST.toAbsolutePath(), progress);
     }
 
-    /** Opens the lab and runs every mode; a mode that fails is recorded with its error and the next one runs. */
+    /**
+     * Runs every mode, each on a lab whose pool is on the mode's medium (own-disk modes run on whichever lab is
+     * open); a mode that fails is recorded with its error and the next one runs.
+     */
     DemoRecord run(MachineInfo machine) {
         long started = System.currentTimeMillis();
-        lab = GuestLab.open(LabOptions.withPool(workDir).poolFrom(POOL_MANIFEST.toAbsolutePath()), progress);
-        HostSampler sampler = new HostSampler(lab, ksm);
         List<ModeRun> runs = new ArrayList<>();
-        for (Mode mode : settings.modes()) {
-            if (stopping) {
-                break;
+        List<String> skipped = new ArrayList<>();
+        for (int i = 0; i < settings.modes().size() && !stopping; i++) {
+            Mode mode = settings.modes().get(i);
+            PoolMedium medium = mode.usesPool() ? mode.medium() : nextMedium(i);
+            Optional<String> whyNot = labs.open(medium);
+            if (whyNot.isPresent()) {
+                progress.step("mode " + mode.id(), "NOT RUN: " + whyNot.get());
+                skipped.add(mode.label() + ": not run: " + whyNot.get());
+                continue;
             }
-            runs.add(runMode(mode, sampler));
+            lab = labs.lab();
+            runs.add(runMode(mode, new HostSampler(lab, ksm)));
         }
         finished = true;
-        return new DemoRecord(machine, settings, started, runs);
+        return new DemoRecord(machine, settings, started, runs, skipped);
+    }
+
+    /** The medium of the next pool mode from index {@code from} on, so own-disk modes share its lab. */
+    private PoolMedium nextMedium(int from) {
+        if (labs.medium() != null) {
+            return labs.medium();
+        }
+        return settings.modes().subList(from, settings.modes().size()).stream().filter(Mode::usesPool)
+                .map(Mode::medium).findFirst().orElse(PoolMedium.PageCache);
     }
 
     private ModeRun runMode(Mode mode, HostSampler sampler) {
         String who = "mode " + mode.id();
         List<Sample> samples = new ArrayList<>();
         List<Long> ready = new ArrayList<>();
+        List<GuestBoot> boots = new ArrayList<>();
         List<Guest> guests = new ArrayList<>();
         long start = System.currentTimeMillis();
         try {
@@ -89,23 +112,46 @@ final class DemoRunner implements AutoCloseable {
             for (int k = 1; k <= settings.guests() && !stopping; k++) {
                 Guest guest = lab.boot(spec(mode, k));
                 guests.add(guest);
-                guest.awaitReady(progress, READY_TIMEOUT);
+                boots.add(awaitBoot(mode, guest, k, false));
                 ready.add(System.currentTimeMillis());
-                settle(who, mode, sampler, guests, samples);
+                Sample settled = settle(who, mode, sampler, guests, samples);
+                if (mode.usesPool() && settled != null && settled.poolMappers() < guests.size()) {
+                    throw new LabException(who + ": " + guests.size() + " guests attached, but only "
+                            + settled.poolMappers() + " QEMU(s) map the pool file on the host");
+                }
             }
-            return new ModeRun(mode, start, ready, samples, stopping ? "interrupted" : null);
+            if (mode.usesPool() && !stopping && !guests.isEmpty()) {
+                // The same guest again on its own disk: its attach finds what the first boot verified.
+                Guest again = lab.reboot(guests.get(0));
+                guests.set(0, again);
+                boots.add(awaitBoot(mode, again, 1, true));
+            }
+            return new ModeRun(mode, start, ready, samples, stopping ? "interrupted" : null, boots);
         } catch (RuntimeException e) {
             if (stopping) {
                 // Ctrl-C: the cleanup destroyed the guests under this mode; that is no failure to explain.
                 progress.step(who, "interrupted");
-                return new ModeRun(mode, start, ready, samples, "interrupted");
+                return new ModeRun(mode, start, ready, samples, "interrupted", boots);
             }
             progress.step(who, "FAILED: " + e.getMessage());
             failed = true;
-            return new ModeRun(mode, start, ready, samples, String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            return new ModeRun(mode, start, ready, samples,
+                    String.valueOf(e.getMessage()).lines().findFirst().orElse(""), boots);
         } finally {
             destroy(guests);
         }
+    }
+
+    /** Waits for ready and checks the boot (a pool guest must have attached: {@link AttachCheck}). */
+    private GuestBoot awaitBoot(Mode mode, Guest guest, int k, boolean second) {
+        GuestConsole console = guest.awaitReady(progress, READY_TIMEOUT);
+        double seconds = guest.bootTime().map(d -> d.toMillis() / 1000.0).orElse(Double.NaN);
+        GuestBoot boot = AttachCheck.check(mode, k, second, seconds, console);
+        progress.step("guest " + guest.spec().name(), String.format(Locale.ROOT,
+                "%sready after %.1f s; attach %.1f s: %d files from the pool (%d verified from cache, %d read)",
+                second ? "second boot " : "", boot.bootSeconds(), boot.attachSeconds(), boot.attachedFiles(),
+                boot.verifiedFromCache(), boot.verifiedByReading()));
+        return boot;
     }
 
     private GuestSpec spec(Mode mode, int k) {
@@ -113,8 +159,11 @@ final class DemoRunner implements AutoCloseable {
                 mode.sharedMemfd(), Optional.empty());
     }
 
-    /** Samples every second until {@link Settling} says the guests' figures settled, saying how they move. */
-    private void settle(String who, Mode mode, HostSampler sampler, List<Guest> guests, List<Sample> samples) {
+    /**
+     * Samples every second until {@link Settling} says the guests' figures settled, saying how they move; returns
+     * the settled sample (null when stopped).
+     */
+    private Sample settle(String who, Mode mode, HostSampler sampler, List<Guest> guests, List<Sample> samples) {
         List<Sample> sinceReady = new ArrayList<>();
         long nextProgress = System.nanoTime() + PROGRESS_PERIOD.toNanos();
         while (!stopping) {
@@ -124,7 +173,7 @@ final class DemoRunner implements AutoCloseable {
             String settled = settling.settled(mode, sinceReady);
             if (settled != null) {
                 progress.step(who, guests.size() + " guest(s): " + figures(sample) + " - " + settled);
-                return;
+                return sample;
             }
             if (System.nanoTime() >= nextProgress) {
                 progress.step(who, "measuring " + guests.size() + " guest(s): " + figures(sample)
@@ -133,6 +182,7 @@ final class DemoRunner implements AutoCloseable {
             }
             sleep(SAMPLE_PERIOD);
         }
+        return null;
     }
 
     private static String figures(Sample s) {
@@ -163,9 +213,7 @@ final class DemoRunner implements AutoCloseable {
         interrupted = !finished;
         stopping = true;
         closed = true;
-        if (lab != null) {
-            lab.close();
-        }
+        labs.close();
         progress.step("ksm", "restoring the host's KSM settings: " + ksm.restore());
         removeWorkDir(interrupted);
     }

@@ -1,8 +1,8 @@
 package dev.libpool.e2e.demo;
 
-import dev.libpool.e2e.Guest;
-import dev.libpool.e2e.GuestLab;
-import dev.libpool.e2e.HostMemory;
+import dev.libpool.e2e.lab.Guest;
+import dev.libpool.e2e.lab.GuestLab;
+import dev.libpool.e2e.lab.HostMemory;
 import dev.libpool.node.ksm.KsmMeasurement;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +14,7 @@ final class HostSampler {
     private final GuestLab lab;
     private final KsmSwitch ksm;
 
+    /** @param lab the lab whose pool (on the medium of the modes sampled) the figures include */
     HostSampler(GuestLab lab, KsmSwitch ksm) {
         this.lab = lab;
         this.ksm = ksm;
@@ -33,6 +34,7 @@ final class HostSampler {
         return new Sample(System.currentTimeMillis(), guests.size(), ready, memory.qemuPssBytes(),
                 pool ? memory.poolMappedPssBytes() : 0, memory.usedBytes(), pool ? memory.poolResidentBytes() : 0,
                 k.reading().counter("pages_sharing").orElse(0L), k.profitBytes(),
-                k.reading().counter("full_scans").orElse(0L), k.ksmdCpuSeconds().orElse(0.0));
+                k.reading().counter("full_scans").orElse(0L), k.ksmdCpuSeconds().orElse(0.0),
+                pool ? memory.poolMappers() : 0, pool ? memory.poolRssBytes() : 0);
     }
 }

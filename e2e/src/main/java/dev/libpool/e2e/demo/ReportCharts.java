@@ -20,6 +20,8 @@ public final class ReportCharts {
     private static final Map<Mode, Color> COLORS = new EnumMap<>(Map.of(
             Mode.OWN_DISK, new Color(0x555555),
             Mode.POOL, new Color(0x1F77B4),
+            Mode.POOL_HUGETLBFS, new Color(0x17BECF),
+            Mode.POOL_PAGECACHE, new Color(0x8C564B),
             Mode.OWN_DISK_KSM, new Color(0xFF7F0E),
             Mode.POOL_KSM, new Color(0x2CA02C),
             Mode.MEMFD, new Color(0xD62728),

@@ -15,6 +15,9 @@ package dev.libpool.e2e.demo;
  * @param ksmProfitBytes     /sys/kernel/mm/ksm/general_profit
  * @param ksmFullScans       /sys/kernel/mm/ksm/full_scans: how many passes ksmd completed
  * @param ksmdCpuSeconds     CPU time ksmd has used since it started
+ * @param poolMappers        QEMUs that map the pool (0 without pool)
+ * @param poolRssBytes       sum of the pool mapping's Rss over those QEMUs: with one guest, the library
+ *                           bytes it touched
  */
 public record Sample(
         long timeMillis,
@@ -27,11 +30,13 @@ public record Sample(
         long ksmPagesSharing,
         long ksmProfitBytes,
         long ksmFullScans,
-        double ksmdCpuSeconds) {
+        double ksmdCpuSeconds,
+        int poolMappers,
+        long poolRssBytes) {
 
     /**
      * What the mode's guests cost the host: their QEMUs' PSS plus the pool pages no QEMU maps (those are
-     * resident in the pool's tmpfs but appear in nobody's PSS). Pool pages that are mapped are already in
+     * resident on the pool's medium, counted by mincore, but appear in nobody's PSS). Pool pages that are mapped are already in
      * the PSS, split among the guests that map them.
      */
     public long footprintBytes() {

@@ -2,7 +2,7 @@ package dev.libpool.e2e.demo;
 
 import java.util.List;
 
-/** Least-squares slope of y over x: the cost of one more guest, robust to one noisy count. */
+/** Least-squares line of y over x: its slope is the cost of one more guest, robust to one noisy count. */
 final class Slope {
 
     private Slope() {
@@ -24,5 +24,13 @@ final class Slope {
             sxx += dx * dx;
         }
         return sxx == 0 ? Double.NaN : sxy / sxx;
+    }
+
+    /** Where the least-squares line of the points crosses x = 0; NaN when fewer than two distinct x. */
+    static double intercept(List<? extends Number> xs, List<? extends Number> ys) {
+        double slope = of(xs, ys);
+        double mx = xs.stream().mapToDouble(Number::doubleValue).average().orElse(0);
+        double my = ys.stream().mapToDouble(Number::doubleValue).average().orElse(0);
+        return my - slope * mx;
     }
 }

@@ -21,13 +21,13 @@ class DemoOptionsTest {
     void quickRunsTwoGuestsOfTheBaselineAndThePoolUnlessToldOtherwise() {
         assertThat(DemoOptions.parse("--quick").settings()).isEqualTo(new DemoSettings(2, 512, "libs", Mode.QUICK));
         assertThat(DemoOptions.parse("--guests", "4", "--quick").settings().guests()).isEqualTo(4);
-        assertThat(DemoOptions.parse("--quick", "--modes", "pool").settings().modes()).containsExactly(Mode.POOL);
+        assertThat(DemoOptions.parse("--quick", "--modes", "pool-tmpfs").settings().modes()).containsExactly(Mode.POOL);
     }
 
     @Test
     void everyOptionIsRead() {
         DemoOptions options = DemoOptions.parse("--guests", "5", "--mem", "768", "--workload", "libs", "--bench",
-                "--modes", "pool,own-disk", "--report-dir", "/tmp/r", "--from", "/tmp/r/samples.json");
+                "--modes", "pool-tmpfs,own-disk", "--report-dir", "/tmp/r", "--from", "/tmp/r/samples.json");
         assertThat(options.settings()).isEqualTo(new DemoSettings(5, 768, "libs", java.util.List.of(Mode.POOL, Mode.OWN_DISK)));
         assertThat(options.bench()).isTrue();
         assertThat(options.reportDir()).isEqualTo(Path.of("/tmp/r"));

@@ -84,14 +84,14 @@ class DemoReportTest {
     }
 
     private static Sample ksmSample(long time, int started, int ready, long profitMiB) {
-        return new Sample(time, started, ready, 300 * MIB, 0, 0, 0, 0, profitMiB * MIB, 0, 0);
+        return new Sample(time, started, ready, 300 * MIB, 0, 0, 0, 0, profitMiB * MIB, 0, 0, 0, 0);
     }
 
     @Test
     void ksmThatMergesNothingHasNoSavingTime() {
         ModeRun flat = SyntheticRuns.mode(Mode.OWN_DISK_KSM, SyntheticRuns.T0, 2, 0, 400, 0, null);
         assertThat(DemoReport.ksmDelaySeconds(flat, 1)).isEmpty();
-        assertThat(SavingDelay.of(Mode.OWN_DISK_KSM, DemoReport.ksmDelaySeconds(flat, 2)).format())
+        assertThat(SavingDelay.of(Mode.OWN_DISK_KSM, java.util.OptionalDouble.empty(), DemoReport.ksmDelaySeconds(flat, 2)).format())
                 .isEqualTo("KSM: none");
     }
 

@@ -24,7 +24,7 @@ class ModeTest {
 
     @Test
     void theQuickModesAreTheBaselineAndThePoolOnly() {
-        assertThat(Mode.QUICK).containsExactly(Mode.OWN_DISK, Mode.POOL);
+        assertThat(Mode.QUICK).containsExactly(Mode.OWN_DISK, Mode.POOL_PAGECACHE);
         assertThat(Mode.ALL.get(0)).isEqualTo(DemoReport.BASELINE);
         assertThat(Mode.QUICK).noneMatch(Mode::usesKsm);
     }

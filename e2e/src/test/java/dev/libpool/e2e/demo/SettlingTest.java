@@ -16,7 +16,7 @@ class SettlingTest {
         List<Sample> samples = new ArrayList<>();
         for (int i = 0; i < footprintMiB.length; i++) {
             samples.add(new Sample(i * 1000L, 1, 1, footprintMiB[i] * MIB, 0, 0, 0, 0, profitMiB[i] * MIB,
-                    fullScans[i], 0));
+                    fullScans[i], 0, 0, 0));
         }
         return samples;
     }

@@ -74,6 +74,7 @@ final class SyntheticRuns {
         long pss = footprintMiB - (poolMiB - mapped);
         return new Sample(time, started, readyCount, pss * MIB, mapped * MIB,
                 IDLE_HOST_USED + footprintMiB * MIB + guestsForCache * PAGE_CACHE_PER_GUEST,
-                poolMiB * MIB, ksmGainMiB * MIB / 4096, IDLE_KSM_PROFIT + ksmGainMiB * MIB, (time - T0) / 4000, ksmdCpu);
+                poolMiB * MIB, ksmGainMiB * MIB / 4096, IDLE_KSM_PROFIT + ksmGainMiB * MIB, (time - T0) / 4000, ksmdCpu,
+                poolMiB > 0 ? started : 0, mapped * MIB * Math.max(1, started));
     }
 }

@@ -28,6 +28,7 @@ public final class JnaNatives implements Natives {
     private static final int FS_IMMUTABLE_FL = 0x10;
     private static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
     private static final int PAGE = 4096;
+    private static final int POSIX_FADV_DONTNEED = 4;
     private static final int STRUCT_STATFS_BYTES = 120;
 
     /** The libc functions used; each throws LastErrorException carrying errno on failure. */
@@ -43,6 +44,7 @@ public final class JnaNatives implements Natives {
         Pointer mmap(Pointer addr, long length, int prot, int flags, int fd, long offset) throws LastErrorException;
         int munmap(Pointer addr, long length) throws LastErrorException;
         int mincore(Pointer addr, long length, byte[] vec) throws LastErrorException;
+        int posix_fadvise(int fd, long offset, long len, int advice); // returns the error number, errno untouched
     }
 
     private final LibC libc = Native.load("c", LibC.class);
@@ -118,6 +120,19 @@ public final class JnaNatives implements Natives {
                         + " does not support file attributes (FS_IOC_GETFLAGS/SETFLAGS): " + e.getMessage());
             }
             throw new IOException("ioctl file flags " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void dropCache(Path file) throws IOException {
+        int fd = open(file, O_RDONLY, 0);
+        try {
+            int error = libc.posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+            if (error != 0) {
+                throw new IOException("posix_fadvise DONTNEED " + file + ": error " + error);
+            }
+        } finally {
+            libc.close(fd);
         }
     }
 

@@ -26,6 +26,13 @@ public interface Natives {
 
     boolean isImmutable(Path file) throws IOException;
 
+    /**
+     * posix_fadvise(POSIX_FADV_DONTNEED) over the whole file: drops its clean page-cache pages that no process
+     * maps (mapped pages and the large folios holding them stay). Used after the daemon itself read a PageCache
+     * image, so that only guests decide what stays resident.
+     */
+    void dropCache(Path file) throws IOException;
+
     /** Bytes of {@code file} resident in memory, from mincore(2) over a shared read-only mapping. */
     long residentBytes(Path file) throws IOException;
 

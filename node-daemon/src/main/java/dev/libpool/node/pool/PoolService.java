@@ -118,7 +118,7 @@ public final class PoolService {
         NodePoolState state = newState();
         try {
             validate();
-            if (!store.isMountPoint() || currentDigestOrEmpty().isEmpty()) {
+            if (!store.isPresent() || currentDigestOrEmpty().isEmpty()) {
                 state.setState(NodePoolState.State.Failed);
                 state.setReason("NotPublished");
                 state.setMessage("no pool image is published at " + store.stableFile() + ": run `libpool pool build FILE`"
@@ -203,6 +203,9 @@ public final class PoolService {
                     + current.get() + "; rebuilding");
             verified = null;
             return Optional.empty();
+        }
+        if (!store.medium().mounted()) {
+            natives.dropCache(store.stableFile()); // the hash read every page; guests decide what stays resident
         }
         verified = key;
         store.protect(store.generationFile(current.get())); // re-arm after a crash between publish steps

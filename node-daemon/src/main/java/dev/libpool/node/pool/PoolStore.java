@@ -19,7 +19,8 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * A pool's dedicated, size-limited tmpfs (or hugetlbfs) and the generations on it.
+ * A pool's dedicated, size-limited tmpfs (or hugetlbfs), or for PageCache a plain directory on the state
+ * directory's disk, and the generations in it.
  *
  * <p>Layout of {@code <state>/pools/<pool>/} (the mount point): {@code <sha256>.img} per generation and
  * {@code pool.img}, a hard link to the current one that VMs attach. Publishing renames a new link over
@@ -63,10 +64,22 @@ public final class PoolStore {
         return dir.resolve(sha256 + IMAGE_SUFFIX);
     }
 
-    /** Mounts the medium unless it already is (after a daemon restart), then checks its type with statfs. */
+    /**
+     * Mounts the medium unless it already is (after a daemon restart), then checks its type with statfs.
+     * PageCache mounts nothing: the directory lives on the state directory's own filesystem.
+     */
     public void ensureMounted() throws PoolFailure {
         try {
             Files.createDirectories(dir);
+            if (!medium.mounted()) {
+                if (isMountPoint()) {
+                    throw new PoolFailure(Reason.MediumMismatch, dir + " is still a mount of filesystem type 0x"
+                            + Long.toHexString(natives.filesystemType(dir)) + " from an earlier medium, not a directory "
+                            + "on the node's disk for PageCache: unmount it once no VM uses the pool, or set spec.medium to match");
+                }
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+                return;
+            }
             if (!isMountPoint()) {
                 String options = "size=" + mediumSize + ",mode=0755" + (medium == PoolMedium.tmpfs ? ",uid=0,gid=0" : "");
                 natives.mount("libpool-" + pool, dir, medium.name(), options);
@@ -86,6 +99,11 @@ public final class PoolStore {
         }
     }
 
+    /** Whether the medium is in place: the pool's own mount, or for PageCache its directory. */
+    public boolean isPresent() throws IOException {
+        return medium.mounted() ? isMountPoint() : Files.isDirectory(dir);
+    }
+
     public boolean isMountPoint() throws IOException {
         return Files.isDirectory(dir) && !Files.getAttribute(dir, "unix:dev").equals(Files.getAttribute(dir.getParent(), "unix:dev"));
     }
@@ -100,7 +118,7 @@ public final class PoolStore {
      * size-limited mount behind. Nothing can map an empty directory, so this never disturbs a VM.
      */
     public void unmountIfEmpty() throws IOException {
-        if (isMountPoint()) {
+        if (medium.mounted() && isMountPoint()) {
             try (var entries = Files.list(dir)) {
                 if (entries.findAny().isEmpty()) {
                     unmount();
@@ -187,12 +205,15 @@ public final class PoolStore {
     }
 
     private PoolFailure full(BuiltImage image, IOException cause) {
-        return new PoolFailure(Reason.MediumFull, "the pool's " + medium + " at " + dir + " (limit " + mediumSize
-                + " bytes) has no room for a new " + image.dataBytes() + "-byte generation: older generations are "
+        return new PoolFailure(Reason.MediumFull, "the pool's " + medium + " at " + dir
+                + (medium.mounted() ? " (limit " + mediumSize + " bytes)" : " (the state directory's disk)") + " has no room for a new " + image.dataBytes() + "-byte generation: older generations are "
                 + "still mapped by running VMs; restart those VMs to release them, or raise spec.maxSize", cause);
     }
 
-    /** tmpfs: copy only the data and leave the padding a hole; hugetlbfs refuses write(2), so map and copy. */
+    /**
+     * tmpfs and PageCache: copy only the data and leave the padding a hole; hugetlbfs refuses write(2), so map
+     * and copy. PageCache then drops the written pages from the page cache: only guests decide what is resident.
+     */
     private void copyIn(BuiltImage image, Path temp) throws IOException {
         if (medium == PoolMedium.hugetlbfs) {
             natives.copyViaMmap(image.file(), image.dataBytes(), temp, image.sizeBytes());
@@ -207,6 +228,9 @@ public final class PoolStore {
             }
             out.setLength(image.sizeBytes()); // extends with a hole
             out.getFD().sync();
+        }
+        if (!medium.mounted()) {
+            natives.dropCache(temp);
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.libpool.e2e;
+package dev.libpool.e2e.lab;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -42,10 +42,10 @@ public record GuestRoot(Path tree, Path image) {
             "/usr/share/gdb/python", List.of())); // sorted: its text is part of the cache key
     /** Guest file -> classpath resource of this module. */
     private static final Map<String, String> SCRIPTS = new TreeMap<>(Map.of(
-            "usr/sbin/libpool-e2e-init", "/dev/libpool/e2e/guest-init.sh",
-            "usr/lib/libpool-e2e/workload.sh", "/dev/libpool/e2e/workload.sh",
-            "usr/lib/libpool-e2e/workload.py", "/dev/libpool/e2e/workload.py",
-            "usr/lib/libpool-e2e/wait.ll", "/dev/libpool/e2e/wait.ll"));
+            "usr/sbin/libpool-e2e-init", "/dev/libpool/e2e/lab/guest-init.sh",
+            "usr/lib/libpool-e2e/workload.sh", "/dev/libpool/e2e/lab/workload.sh",
+            "usr/lib/libpool-e2e/workload.py", "/dev/libpool/e2e/lab/workload.py",
+            "usr/lib/libpool-e2e/wait.ll", "/dev/libpool/e2e/lab/wait.ll"));
     /** Where the guest init finds the bootstrap of the guest module. */
     private static final String BOOTSTRAP_GUEST_PATH = "usr/local/sbin/libpool-bootstrap";
     private static final String BOOTSTRAP_RESOURCE = "/dev/libpool/guest/libpool-bootstrap.sh";

@@ -1,4 +1,4 @@
-package dev.libpool.e2e;
+package dev.libpool.e2e.lab;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +23,7 @@ public final class Initramfs {
     static final List<String> MODULES = List.of(
             "virtio_pci", "virtio_blk", "crc32c_generic", "ext4", "virtio_pmem", "nd_pmem", "erofs");
     private static final Path BUSYBOX = Path.of("/bin/busybox");
-    private static final String INIT = "/dev/libpool/e2e/initramfs-init.sh";
+    private static final String INIT = "/dev/libpool/e2e/lab/initramfs-init.sh";
 
     private Initramfs() {
     }

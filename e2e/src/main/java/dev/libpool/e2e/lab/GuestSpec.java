@@ -1,4 +1,4 @@
-package dev.libpool.e2e;
+package dev.libpool.e2e.lab;
 
 import java.util.Optional;
 import java.util.regex.Pattern;

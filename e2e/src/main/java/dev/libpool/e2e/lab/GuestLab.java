@@ -1,10 +1,11 @@
-package dev.libpool.e2e;
+package dev.libpool.e2e.lab;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -99,7 +100,7 @@ public final class GuestLab implements AutoCloseable {
         }
         // The pool before libvirtd: its private mount namespace only sees mounts that exist when it starts.
         if (options.poolManifest() != null) {
-            pool = PoolHost.fromManifest(options.poolManifest(), root.tree(), options.workDir().resolve("state"), progress);
+            pool = PoolHost.fromManifest(options.poolManifest(), options.poolMedium(), root.tree(), options.workDir().resolve("state"), progress);
         } else if (options.poolName() != null) {
             String maxSize = options.poolMaxSize() != null ? options.poolMaxSize()
                     : PoolHost.maxSizeFor(root.sharedObjectBytes());
@@ -193,7 +194,31 @@ public final class GuestLab implements AutoCloseable {
     public HostMemory measure(List<Guest> of) {
         List<Long> pids = of.stream().map(g -> g.qemuPid().orElseThrow(() ->
                 new LabException(g + " has no QEMU pid: is it still running?"))).toList();
-        return HostMemory.measure(pids, pool().map(PoolHost::poolFile));
+        return HostMemory.measure(pids, pool().map(PoolHost::usage));
+    }
+
+    /**
+     * Powers {@code guest} off (its QEMU exits) and boots the same domain again on the same disk: a second boot
+     * of an unchanged guest, which finds what its first boot left on disk (the attach's verified-files cache).
+     * The first boot's console moves to {@code <name>.first.log}. Returns at once; wait with
+     * {@link Guest#awaitReady}.
+     */
+    public Guest reboot(Guest guest) {
+        String name = guest.spec().name();
+        progress.step("guest " + name, "virsh destroy, then the same domain again on the same disk (second boot)");
+        libvirt.virshResult("destroy", guest.domain());
+        guests.remove(guest);
+        Path work = options.workDir();
+        try {
+            Files.move(guest.serialLog(), work.resolve("console/" + name + ".first.log"),
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new LabException("cannot keep the first console of guest " + name + ": " + e.getMessage(), e);
+        }
+        libvirt.virsh("create", work.resolve("domains/" + name + ".xml").toString());
+        Guest again = new Guest(guest.spec(), guest.domain(), guest.serialLog(), guest.disk(), libvirt);
+        guests.add(again);
+        return again;
     }
 
     /** Destroys a guest's domain (its QEMU exits) and removes its disk. */

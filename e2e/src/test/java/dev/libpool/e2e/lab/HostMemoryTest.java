@@ -1,4 +1,4 @@
-package dev.libpool.e2e;
+package dev.libpool.e2e.lab;
 
 import dev.libpool.node.pool.FileKey;
 import dev.libpool.node.pool.SmapsUsage;

@@ -1,4 +1,4 @@
-package dev.libpool.e2e;
+package dev.libpool.e2e.lab;
 
 /** A lab step that failed: the message says which step, and what was seen (command output, console tail). */
 public class LabException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.libpool.e2e;
+package dev.libpool.e2e.lab;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -102,7 +102,7 @@ public final class LibvirtDaemon implements AutoCloseable {
                 Files.createDirectories(inside(bound));
                 Files.createDirectories(Path.of(bound)); // the (empty) mount point on the host
             }
-            Files.writeString(inside("/etc/libvirt").resolve("qemu.conf"), Resources.text("/dev/libpool/e2e/qemu.conf"));
+            Files.writeString(inside("/etc/libvirt").resolve("qemu.conf"), Resources.text("/dev/libpool/e2e/lab/qemu.conf"));
             Files.writeString(inside("/etc/libvirt").resolve("libvirtd.conf"),
                     "log_outputs = \"3:file:/var/log/libvirt/libvirtd.log\"\n");
         } catch (IOException e) {

@@ -23,6 +23,9 @@ else
   say attach-exit missing uptime="$(uptime_s)"
 fi
 [ -f /run/libpool/report.json ] && prefixed report < /run/libpool/report.json
+# The host powers guests off without a shutdown (virsh destroy): what attach wrote to disk (its
+# verified-files cache) must be there for the second boot.
+sync
 
 say phase workload uptime="$(uptime_s)"
 /usr/lib/libpool-e2e/workload.sh

@@ -1,5 +1,6 @@
-package dev.libpool.e2e;
+package dev.libpool.e2e.lab;
 
+import dev.libpool.api.v1alpha1.PoolMedium;
 import java.nio.file.Path;
 
 /**
@@ -16,9 +17,10 @@ import java.nio.file.Path;
  * @param hugePages   true (default): QEMU backs guest RAM with transparent huge pages as the host allows;
  *                    false: THP off for the lab's QEMUs, so what a guest touches costs the host exactly
  *                    that many 4 KiB pages (precise comparisons; THP rounds to 2 MiB and khugepaged moves it)
+ * @param poolMedium  null: the pool's spec.medium as written; else this medium (the demo measures each)
  */
 public record LabOptions(Path cacheDir, Path workDir, String poolName, String poolMaxSize, Path poolManifest,
-                         boolean hugePages) {
+                         boolean hugePages, PoolMedium poolMedium) {
     /** Environment variable naming the cache directory (default /var/cache/libpool-e2e). */
     public static final String CACHE_ENV = "LIBPOOL_E2E_CACHE";
     public static final String DEFAULT_POOL = "e2e-libs";
@@ -27,7 +29,7 @@ public record LabOptions(Path cacheDir, Path workDir, String poolName, String po
 
     /** Huge pages as the host allows (QEMU's default). */
     public LabOptions(Path cacheDir, Path workDir, String poolName, String poolMaxSize) {
-        this(cacheDir, workDir, poolName, poolMaxSize, null, true);
+        this(cacheDir, workDir, poolName, poolMaxSize, null, true, null);
     }
 
     /** The default cache, a work directory and the default pool, sized to the guest root's libraries. */
@@ -46,20 +48,25 @@ public record LabOptions(Path cacheDir, Path workDir, String poolName, String po
     }
 
     public LabOptions cache(Path dir) {
-        return new LabOptions(dir, workDir, poolName, poolMaxSize, poolManifest, hugePages);
+        return new LabOptions(dir, workDir, poolName, poolMaxSize, poolManifest, hugePages, poolMedium);
     }
 
     public LabOptions pool(String name, String maxSize) {
-        return new LabOptions(cacheDir, workDir, name, maxSize, poolManifest, hugePages);
+        return new LabOptions(cacheDir, workDir, name, maxSize, poolManifest, hugePages, poolMedium);
     }
 
     /** The same lab with its pool built from a SharedLibraryPool YAML as written (see poolManifest). */
     public LabOptions poolFrom(Path manifest) {
-        return new LabOptions(cacheDir, workDir, poolName, poolMaxSize, manifest, hugePages);
+        return new LabOptions(cacheDir, workDir, poolName, poolMaxSize, manifest, hugePages, poolMedium);
     }
 
     /** The same lab with transparent huge pages off for its QEMUs. */
     public LabOptions withoutHugePages() {
-        return new LabOptions(cacheDir, workDir, poolName, poolMaxSize, poolManifest, false);
+        return new LabOptions(cacheDir, workDir, poolName, poolMaxSize, poolManifest, false, poolMedium);
+    }
+
+    /** The same lab with its pool on {@code medium} instead of the one its spec names. */
+    public LabOptions medium(PoolMedium medium) {
+        return new LabOptions(cacheDir, workDir, poolName, poolMaxSize, poolManifest, hugePages, medium);
     }
 }

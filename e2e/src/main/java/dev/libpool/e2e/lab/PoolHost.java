@@ -1,12 +1,17 @@
-package dev.libpool.e2e;
+package dev.libpool.e2e.lab;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.libpool.api.v1alpha1.NodePoolState;
+import dev.libpool.api.v1alpha1.PoolMedium;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.node.host.HostPaths;
+import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.pool.FileDigest;
+import dev.libpool.node.pool.PoolMeasurer;
 import dev.libpool.node.pool.PoolService;
+import dev.libpool.node.pool.PoolUsage;
+import dev.libpool.node.pool.ProcMaps;
 
 import java.io.IOException;
 import java.nio.file.FileStore;
@@ -23,6 +28,7 @@ public final class PoolHost implements AutoCloseable {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final PoolService service;
+    private final PoolMeasurer measurer = new PoolMeasurer(new ProcMaps(Path.of("/proc")), new JnaNatives());
     private final NodePoolState state;
     private final Path poolFile;
     private final Path yaml;
@@ -55,14 +61,16 @@ public final class PoolHost implements AutoCloseable {
                   maxSize: %s
                   namespaceSelector: {}
                 """.formatted(name, sourceRoot.toAbsolutePath(), maxSize));
-        return publish(yaml, stateDir, progress);
+        return publish(yaml, null, stateDir, progress);
     }
 
     /**
      * Builds the pool a user's SharedLibraryPool YAML describes (e.g. examples/demo-pool.yaml), with the lab's
      * guest root placed at the YAML's source.hostPath.path by a symbolic link, so the file is used as written.
+     *
+     * @param medium null: spec.medium as written; else this medium instead (the demo measures each one)
      */
-    public static PoolHost fromManifest(Path yaml, Path guestRoot, Path stateDir, Progress progress) {
+    public static PoolHost fromManifest(Path yaml, PoolMedium medium, Path guestRoot, Path stateDir, Progress progress) {
         Path hostPath = Path.of(read(yaml).getSpec().getSource().getHostPath().getPath());
         try {
             if (Files.exists(hostPath, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(hostPath)) {
@@ -75,14 +83,17 @@ public final class PoolHost implements AutoCloseable {
         } catch (IOException e) {
             throw new LabException("cannot link the guest root at " + hostPath + ": " + e.getMessage(), e);
         }
-        return publish(yaml, stateDir, progress);
+        return publish(yaml, medium, stateDir, progress);
     }
 
-    private static PoolHost publish(Path yaml, Path stateDir, Progress progress) {
+    private static PoolHost publish(Path yaml, PoolMedium medium, Path stateDir, Progress progress) {
         SharedLibraryPool pool = read(yaml);
+        if (medium != null) {
+            pool.getSpec().setMedium(medium);
+        }
         String name = pool.getMetadata().getName();
         progress.step("pool " + name, "building " + yaml + " from " + pool.getSpec().getSource().getHostPath().getPath()
-                + " with the node daemon (state " + stateDir + ")");
+                + " with the node daemon, medium " + pool.getSpec().getMedium() + " (state " + stateDir + ")");
         PoolService service = PoolService.onHost(pool, "file:" + yaml.toAbsolutePath(),
                 new HostPaths(Path.of("/"), stateDir.toAbsolutePath().toString()));
         PoolService.Result result = service.reconcile();
@@ -156,6 +167,22 @@ public final class PoolHost implements AutoCloseable {
         }
     }
 
+    public PoolMedium medium() {
+        return service.store().medium();
+    }
+
+    /**
+     * The node daemon's measurement of the pool now, as its node report takes it: mappers, their Rss and PSS
+     * of the pool, and the bytes resident (mincore; hugetlbfs: the mount's usage).
+     */
+    public PoolUsage usage() {
+        try {
+            return measurer.measure(service.store());
+        } catch (IOException e) {
+            throw new LabException("cannot measure pool " + name() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The node daemon's own view of the pool now: mappers, resident bytes, saved bytes. */
     public NodePoolState measure() {
         return service.status().state();
@@ -170,17 +197,28 @@ public final class PoolHost implements AutoCloseable {
         }
     }
 
-    /** Unmounts the pool's tmpfs (call after every guest that maps it is gone). */
+    /** Unmounts the pool's tmpfs or hugetlbfs (call after every guest that maps it is gone). */
     @Override
     public void close() {
         unmountQuietly(service);
     }
 
+    /**
+     * Takes the pool off the host: a mounted medium (tmpfs, hugetlbfs) is unmounted; a PageCache pool's files,
+     * immutable on the state dir's disk, are unprotected and removed.
+     */
     private static void unmountQuietly(PoolService service) {
         try {
-            service.store().unmount();
+            if (service.store().medium().mounted()) {
+                service.store().unmount();
+            } else {
+                for (Path generation : service.store().generations()) {
+                    service.store().remove(generation);
+                }
+                Files.deleteIfExists(service.store().stableFile());
+            }
         } catch (IOException | RuntimeException e) {
-            System.err.println("libpool-e2e: could not unmount " + service.store().dir() + ": " + e.getMessage());
+            System.err.println("libpool-e2e: could not remove the pool at " + service.store().dir() + ": " + e.getMessage());
         }
     }
 }

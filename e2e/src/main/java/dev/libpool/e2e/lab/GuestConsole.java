@@ -1,4 +1,4 @@
-package dev.libpool.e2e;
+package dev.libpool.e2e.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -85,6 +85,16 @@ public final class GuestConsole {
     public OptionalDouble readyUptimeSeconds() {
         return values("ready").stream().map(v -> keyValues(v).get("uptime")).filter(v -> v != null)
                 .mapToDouble(Double::parseDouble).findFirst();
+    }
+
+    /** Guest seconds from the attach phase's start to the bootstrap's exit (the whole attach, as the guest saw it). */
+    public OptionalDouble attachSeconds() {
+        OptionalDouble start = values("phase").stream().filter(v -> v.startsWith("attach "))
+                .map(v -> keyValues(v).get("uptime")).filter(v -> v != null).mapToDouble(Double::parseDouble).findFirst();
+        OptionalDouble end = values("attach-exit").stream().map(v -> keyValues(v).get("uptime"))
+                .filter(v -> v != null).mapToDouble(Double::parseDouble).findFirst();
+        return start.isPresent() && end.isPresent() ? OptionalDouble.of(end.getAsDouble() - start.getAsDouble())
+                : OptionalDouble.empty();
     }
 
     /** /run/libpool/report.json of the attach, if the guest printed one. */
