@@ -1,5 +1,7 @@
 package dev.libpool.e2e;
 
+import dev.libpool.e2e.lab.DistroProbe;
+import dev.libpool.e2e.lab.UpgradeDebs;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

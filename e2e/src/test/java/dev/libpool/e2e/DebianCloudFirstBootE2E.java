@@ -1,5 +1,6 @@
 package dev.libpool.e2e;
 
+import dev.libpool.e2e.lab.DistroProbe;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.libpool.guest.CloudInitBootstrap;
 import org.junit.jupiter.api.Test;

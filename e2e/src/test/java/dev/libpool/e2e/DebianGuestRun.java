@@ -1,5 +1,13 @@
 package dev.libpool.e2e;
 
+import dev.libpool.e2e.lab.DebianLab;
+import dev.libpool.e2e.lab.DistroGuest;
+import dev.libpool.e2e.lab.DistroProbe;
+import dev.libpool.e2e.lab.GuestKernel;
+import dev.libpool.e2e.lab.HostMemory;
+import dev.libpool.e2e.lab.LabException;
+import dev.libpool.e2e.lab.LabOptions;
+import dev.libpool.e2e.lab.Progress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.libpool.e2e;
 
+import dev.libpool.e2e.lab.DistroProbe;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -1,10 +1,10 @@
 package dev.libpool.e2e.demo;
 
-import dev.libpool.e2e.DebianLab;
-import dev.libpool.e2e.DistroGuest;
-import dev.libpool.e2e.HostMemory;
-import dev.libpool.e2e.LabOptions;
-import dev.libpool.e2e.Progress;
+import dev.libpool.e2e.lab.DebianLab;
+import dev.libpool.e2e.lab.DistroGuest;
+import dev.libpool.e2e.lab.HostMemory;
+import dev.libpool.e2e.lab.LabOptions;
+import dev.libpool.e2e.lab.Progress;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,4 +1,4 @@
-package dev.libpool.e2e;
+package dev.libpool.e2e.lab;
 
 import dev.libpool.guest.CloudInitBootstrap;
 import dev.libpool.guest.GuestSetup;
@@ -149,7 +149,7 @@ public final class DebianLab implements AutoCloseable {
     public HostMemory measure(List<DistroGuest> of) {
         List<Long> pids = of.stream().map(g -> g.qemuPid().orElseThrow(() ->
                 new LabException(g + " has no QEMU pid: is it still running?"))).toList();
-        return HostMemory.measure(pids, Optional.of(pool.poolFile()));
+        return HostMemory.measure(pids, Optional.of(pool.usage()));
     }
 
     /** Destroys a guest's domain if it still runs. */

@@ -1,4 +1,4 @@
-package dev.libpool.e2e;
+package dev.libpool.e2e.lab;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,8 +15,8 @@ import java.util.stream.Stream;
  * @param reinstall the package as installed in the guest
  * @param upgrade   the higher version with the changed library
  */
-record UpgradeDebs(Path reinstall, Path upgrade) {
-    static final String SUFFIX = "+libpool1";
+public record UpgradeDebs(Path reinstall, Path upgrade) {
+    public static final String SUFFIX = "+libpool1";
 
     /**
      * @param tree    the guest tree (its dpkg database names the installed version)

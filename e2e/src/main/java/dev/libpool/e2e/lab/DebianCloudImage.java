@@ -1,4 +1,4 @@
-package dev.libpool.e2e;
+package dev.libpool.e2e.lab;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -129,7 +129,7 @@ public record DebianCloudImage(Path tree, Path disk, Path vmlinuz, Path initrd) 
     /** The probe, its unit and the two packages; returns a key of what was installed. */
     private static String installAssets(Path tree, Path dir, Progress progress) throws IOException {
         StringBuilder key = new StringBuilder();
-        key.append(GuestRoot.install(tree, ASSETS + "/distro-probe.sh", Resources.bytes("/dev/libpool/e2e/distro-probe.sh")));
+        key.append(GuestRoot.install(tree, ASSETS + "/distro-probe.sh", Resources.bytes("/dev/libpool/e2e/lab/distro-probe.sh")));
         key.append(GuestRoot.install(tree, "etc/systemd/system/libpool-e2e-probe.service", PROBE_UNIT.getBytes()));
         Path wants = tree.resolve("etc/systemd/system/multi-user.target.wants/libpool-e2e-probe.service");
         if (!Files.exists(wants, LinkOption.NOFOLLOW_LINKS)) {
