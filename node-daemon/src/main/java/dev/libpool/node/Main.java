@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
  *   pool build FILE                      standalone: build and publish the pool of a SharedLibraryPool YAML
  *   pool status FILE                     standalone: what is published, who maps it, what it saves
  *   bench-pool [--source DIR] [--runs N] selection and image build figures for a library directory
+ *   bench-pool --disk-image FILE [--runs N]  the same from a guest disk image (qcow2 or raw)
  *   ksm restore                          put back the KSM knobs saved before libpool first changed them
  *                                        (the uninstall step; the saved copy survives daemon crashes)
  * common options: --state-dir DIR (default /var/lib/libpool), --host-root DIR (default /)
@@ -38,7 +39,9 @@ public final class Main {
         int exit = switch (first) {
             case "pool" -> cmd.size() == 3 && (cmd.get(1).equals("build") || cmd.get(1).equals("status"))
                     ? new PoolCommand(opts.paths()).run(cmd.get(1), Path.of(cmd.get(2))) : usage();
-            case "bench-pool" -> new BenchPool(Path.of(opts.value("--source", BenchPool.DEFAULT_SOURCE)),
+            case "bench-pool" -> opts.value("--disk-image", null) != null
+                    ? new BenchDiskImage(Path.of(opts.value("--disk-image", null)), Integer.parseInt(opts.value("--runs", "3"))).run()
+                    : new BenchPool(Path.of(opts.value("--source", BenchPool.DEFAULT_SOURCE)),
                     Integer.parseInt(opts.value("--runs", "3"))).run();
             case "run" -> runDaemon(opts);
             case "ksm" -> cmd.size() == 2 && cmd.get(1).equals("restore") ? restoreKsm(opts) : usage();
@@ -79,6 +82,7 @@ public final class Main {
                 usage: Main run [--metrics-port 9464]
                        Main pool build|status FILE
                        Main bench-pool [--source DIR] [--runs N]
+                       Main bench-pool --disk-image FILE [--runs N]
                        Main ksm restore
                 options: --state-dir DIR (default /var/lib/libpool), --host-root DIR (default /)""");
         return 2;

@@ -9,8 +9,7 @@ public class AttachSpec {
     public static final String DEFAULT_GUEST_MOUNT_PATH = "/run/libpool";
 
     @Default(DEFAULT_GUEST_MOUNT_PATH)
-    // Absolute, not "/" and no "." or ".." segment: each segment starts with a letter, digit, '_' or '-'.
-    @Pattern("^(/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$")
+    @Pattern(PathPatterns.ABSOLUTE_NO_DOT_SEGMENTS)
     @Size(max = 255)
     @JsonPropertyDescription("Absolute directory where the guest mounts the pool image (read-only, DAX); not /, "
             + "no . or .. segments.")

@@ -27,7 +27,7 @@ public class SharedLibraryPoolSpec {
     static final String GLOBS_RELATIVE = "self.all(g, size(g) > 0 && !g.startsWith('/'))";
 
     @Required
-    @JsonPropertyDescription("Where the libraries come from. Exactly one of hostPath or image.")
+    @JsonPropertyDescription("Where the libraries come from: exactly one of hostPath, diskImage or containerDisk.")
     private PoolSource source;
 
     @JsonPropertyDescription("Globs (relative to the source root; * and ? stay within a name, ** crosses directories, "

@@ -110,12 +110,37 @@ class ExamplesTest {
                         "metadata.name must be at most 55 characters"),
                 new Rejected("name with a dot", p -> meta(p).put("name", "debian.12"),
                         "metadata.name must not contain dots"),
-                new Rejected("both hostPath and image", p -> obj(p, "spec", "source").putObject("image")
-                        .put("reference", "registry.example/libs:1"), "set exactly one of source.hostPath or source.image"),
-                new Rejected("image only", p -> {
+                new Rejected("hostPath and diskImage", p -> obj(p, "spec", "source").putObject("diskImage")
+                        .put("path", "/var/lib/images/debian-12.qcow2"),
+                        "set exactly one of source.hostPath, source.diskImage or source.containerDisk"),
+                new Rejected("no source", p -> obj(p, "spec", "source").remove("hostPath"),
+                        "set exactly one of source.hostPath, source.diskImage or source.containerDisk"),
+                new Rejected("diskImage and containerDisk", p -> {
                     obj(p, "spec", "source").remove("hostPath");
-                    obj(p, "spec", "source").putObject("image").put("reference", "registry.example/libs:1");
-                }, "source.image is reserved for a later version; use source.hostPath"),
+                    obj(p, "spec", "source").putObject("diskImage").put("path", "/var/lib/images/debian-12.qcow2");
+                    obj(p, "spec", "source").putObject("containerDisk").put("image", "quay.io/containerdisks/debian:12");
+                }, "set exactly one of source.hostPath, source.diskImage or source.containerDisk"),
+                new Rejected("relative diskImage path", p -> {
+                    obj(p, "spec", "source").remove("hostPath");
+                    obj(p, "spec", "source").putObject("diskImage").put("path", "debian-12.qcow2");
+                }, "spec.source.diskImage.path: does not match the regex pattern"),
+                new Rejected("partition 0", p -> {
+                    obj(p, "spec", "source").remove("hostPath");
+                    obj(p, "spec", "source").putObject("diskImage").put("path", "/d.img").put("partition", 0);
+                }, "spec.source.diskImage.partition: must have a minimum value of 1"),
+                new Rejected("unknown filesystem", p -> {
+                    obj(p, "spec", "source").remove("hostPath");
+                    obj(p, "spec", "source").putObject("diskImage").put("path", "/d.img").put("filesystem", "ntfs");
+                }, "spec.source.diskImage.filesystem: does not have a value in the enumeration"),
+                new Rejected("containerDisk path with ..", p -> {
+                    obj(p, "spec", "source").remove("hostPath");
+                    obj(p, "spec", "source").putObject("containerDisk").put("image", "quay.io/containerdisks/debian:12")
+                            .put("path", "/disk/../etc/shadow");
+                }, "spec.source.containerDisk.path: does not match the regex pattern"),
+                new Rejected("containerDisk without image", p -> {
+                    obj(p, "spec", "source").remove("hostPath");
+                    obj(p, "spec", "source").putObject("containerDisk").put("path", "/disk/d.qcow2");
+                }, "required property 'image' not found"),
                 new Rejected("absolute include glob", p -> obj(p, "spec").putArray("include").add("/usr/lib/**/*.so*"),
                         "include: every glob must be non-empty and relative"),
                 new Rejected("empty exclude glob", p -> obj(p, "spec").putArray("exclude").add(""),

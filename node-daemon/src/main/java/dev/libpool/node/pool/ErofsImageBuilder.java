@@ -1,8 +1,8 @@
 package dev.libpool.node.pool;
 
+import dev.libpool.node.host.Tools;
 import dev.libpool.node.pool.PoolFailure.Reason;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -68,21 +68,9 @@ public final class ErofsImageBuilder {
 
     /** Whether mkfs.erofs can be found: a missing tool is a pool failure, not a crash. */
     Path locateMkfs() throws PoolFailure {
-        if (mkfs.contains("/")) {
-            Path p = Path.of(mkfs);
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-        } else {
-            for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(File.pathSeparator)) {
-                Path p = Path.of(dir, mkfs);
-                if (Files.isExecutable(p)) {
-                    return p;
-                }
-            }
-        }
-        throw new PoolFailure(Reason.MkfsMissing, mkfs + " was not found on this node: install erofs-utils "
-                + "(apt-get install erofs-utils) or use the libpool node daemon image, which has it");
+        return Tools.locate(mkfs).orElseThrow(() ->
+                new PoolFailure(Reason.MkfsMissing, mkfs + " was not found on this node: install erofs-utils "
+                + "(apt-get install erofs-utils) or use the libpool node daemon image, which has it"));
     }
 
     private static void stage(Path staging, Manifest manifest, Selection selection, ImageScripts scripts) throws IOException {

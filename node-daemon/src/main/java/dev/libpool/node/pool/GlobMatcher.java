@@ -25,6 +25,17 @@ public final class GlobMatcher {
                 || (prefix + "/").startsWith(dir + "/") || (dir + "/").startsWith(prefix + "/"));
     }
 
+    /**
+     * The directories a walk must enter, outermost only ("" for the whole root): what a disk-image source copies
+     * out. A glob without wildcards names a file, which is its own prefix.
+     */
+    public static List<String> walkRoots(List<String> globs) {
+        List<String> roots = globs.stream().map(g -> g.contains("*") || g.contains("?") ? literalPrefix(g)
+                : (g.startsWith("/") ? g.substring(1) : g)).distinct().sorted().toList();
+        return roots.stream().filter(r -> roots.stream().noneMatch(o -> !o.equals(r)
+                && (o.isEmpty() || r.startsWith(o + "/")))).toList();
+    }
+
     private static String literalPrefix(String glob) {
         String g = glob.startsWith("/") ? glob.substring(1) : glob;
         String[] parts = g.split("/");

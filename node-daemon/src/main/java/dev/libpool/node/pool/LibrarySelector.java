@@ -41,7 +41,12 @@ public final class LibrarySelector {
     }
 
     public Selection select(Path sourceRoot) throws PoolFailure {
-        Path root = realRoot(sourceRoot);
+        return select(sourceRoot, "source.hostPath.path " + sourceRoot);
+    }
+
+    /** @param field where the tree comes from, for messages ("source.diskImage.path /images/debian.qcow2") */
+    public Selection select(Path sourceRoot, String field) throws PoolFailure {
+        Path root = realRoot(sourceRoot, field);
         RootResolver resolver = new RootResolver(root);
         TreeMap<String, LibraryFile> byRealPath = new TreeMap<>();
         List<String> skipped = new ArrayList<>();
@@ -71,11 +76,11 @@ public final class LibrarySelector {
                 byRealPath.put(real, new LibraryFile(real, file, Files.size(file), FileDigest.sha256(file), elf));
             }
         } catch (AccessDeniedException e) {
-            throw new PoolFailure(Reason.SourceUnreadable, "cannot read " + e.getFile() + " in source.hostPath "
-                    + sourceRoot + ": make it readable by the node daemon (root) or exclude it", e);
+            throw new PoolFailure(Reason.SourceUnreadable, "cannot read " + e.getFile() + " in " + field
+                    + ": make it readable by the node daemon (root) or exclude it", e);
         } catch (IOException e) {
-            throw new PoolFailure(Reason.SourceUnreadable, "reading source.hostPath " + sourceRoot + " failed: "
-                    + e.getMessage() + "; check the directory on the node", e);
+            throw new PoolFailure(Reason.SourceUnreadable, "reading " + field + " failed: "
+                    + e.getMessage() + "; check the source on the node", e);
         }
         if (!notShared.isEmpty()) {
             throw new PoolFailure(Reason.NotSharedObject, notShared.size() + " file(s) matched by include are not "
@@ -83,16 +88,16 @@ public final class LibrarySelector {
                     + ": narrow include or add them to exclude");
         }
         Selection selection = new Selection(List.copyOf(byRealPath.values()), List.copyOf(skipped));
-        checkSize(sourceRoot, selection);
+        checkSize(field, selection);
         return selection;
     }
 
-    private void checkSize(Path sourceRoot, Selection selection) throws PoolFailure {
+    private void checkSize(String field, Selection selection) throws PoolFailure {
         if (selection.files().isEmpty()) {
-            throw new PoolFailure(Reason.NothingSelected, "no ELF shared object under " + sourceRoot
+            throw new PoolFailure(Reason.NothingSelected, "no ELF shared object in " + field
                     + " matches include and not exclude" + (selection.skipped().isEmpty() ? ""
                     : " (" + selection.skipped().size() + " matched path(s) skipped)")
-                    + ": check source.hostPath.path and the include globs (relative to the source root)");
+                    + ": check the source and the include globs (relative to the source root)");
         }
         if (selection.totalBytes() > maxBytes) {
             throw new PoolFailure(Reason.SelectionTooLarge, "the " + selection.files().size() + " selected "
@@ -101,19 +106,19 @@ public final class LibrarySelector {
         }
     }
 
-    private static Path realRoot(Path sourceRoot) throws PoolFailure {
+    private static Path realRoot(Path sourceRoot, String field) throws PoolFailure {
         if (!Files.isDirectory(sourceRoot)) {
-            throw new PoolFailure(Reason.SourceMissing, "source.hostPath.path " + sourceRoot + " is not a directory "
+            throw new PoolFailure(Reason.SourceMissing, field + " is not a directory "
                     + "on this node: create it (an unpacked guest root) or fix the path");
         }
         if (!Files.isReadable(sourceRoot) || !Files.isExecutable(sourceRoot)) {
-            throw new PoolFailure(Reason.SourceUnreadable, "source.hostPath.path " + sourceRoot + " is not readable "
+            throw new PoolFailure(Reason.SourceUnreadable, field + " is not readable "
                     + "by the node daemon: fix its permissions");
         }
         try {
             return sourceRoot.toRealPath();
         } catch (IOException e) {
-            throw new PoolFailure(Reason.SourceUnreadable, "cannot resolve source.hostPath.path " + sourceRoot + ": "
+            throw new PoolFailure(Reason.SourceUnreadable, "cannot resolve " + field + ": "
                     + e.getMessage(), e);
         }
     }

@@ -10,7 +10,10 @@ public final class PoolFailure extends Exception {
     public enum Reason {
         InvalidSpec, SourceMissing, SourceUnreadable, NothingSelected, NotSharedObject, SelectionTooLarge,
         SymlinkLoop, SymlinkEscapesRoot, ImageTooLarge, MediumFull, MediumMismatch, MkfsMissing, MkfsFailed,
-        GuestScriptsMissing, PoolNameConflict, StateDirLocked, HostError
+        GuestScriptsMissing, PoolNameConflict, StateDirLocked, HostError,
+        // disk-image sources (source.diskImage, source.containerDisk)
+        DiskImageMissing, UnsupportedImageFormat, DiskImageCorrupt, DiskImageTruncated, DiskImageTooLarge,
+        UnknownPartitionTable, UnsupportedFilesystem, DiskToolMissing
     }
 
     private final Reason reason;

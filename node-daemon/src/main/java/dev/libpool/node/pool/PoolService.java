@@ -9,6 +9,8 @@ import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.host.Natives;
 import dev.libpool.node.pool.PoolFailure.Reason;
+import dev.libpool.node.pool.source.PoolSources;
+import dev.libpool.node.pool.source.SourceTree;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,6 +45,7 @@ public final class PoolService {
     private final Natives natives;
     private final ErofsImageBuilder builder;
     private final ProcMaps procMaps;
+    private final PoolSources sources;
     private PoolStore store;
     /** "inode key/digest" of the last pool.img whose content was hashed and matched its name. */
     private String verified;
@@ -52,6 +55,12 @@ public final class PoolService {
      *                YAML; a different owner finding the name taken fails with PoolNameConflict
      */
     public PoolService(SharedLibraryPool pool, String ownerId, HostPaths paths, Natives natives, ErofsImageBuilder builder) {
+        this(pool, ownerId, paths, natives, builder, PoolSources.onHost(paths));
+    }
+
+    public PoolService(SharedLibraryPool pool, String ownerId, HostPaths paths, Natives natives, ErofsImageBuilder builder,
+                       PoolSources sources) {
+        this.sources = sources;
         this.pool = pool;
         this.ownerId = ownerId;
         this.paths = paths;
@@ -85,10 +94,19 @@ public final class PoolService {
                 PoolFailure failure = null;
                 Selection selection = null;
                 try {
-                    selection = new LibrarySelector(spec.effectiveInclude(), spec.getExclude(),
-                            spec.getInclude() != null && !spec.getInclude().isEmpty(),
-                            PoolGeometry.maxBytes(spec.getMaxSize())).select(paths.resolve(spec.getSource().getHostPath().getPath()));
-                    serving = Optional.of(buildIfChanged(spec, selection, serving));
+                    Optional<String> memo = memoKey(spec);
+                    if (memo.isEmpty() || serving.isEmpty()
+                            || !SourceMemo.recorded(paths.metaDir(name()), memo.get()).equals(serving)) {
+                        try (SourceTree tree = sources.open(name(), spec.getSource(), spec.effectiveInclude())) {
+                            selection = new LibrarySelector(spec.effectiveInclude(), spec.getExclude(),
+                                    spec.getInclude() != null && !spec.getInclude().isEmpty(),
+                                    PoolGeometry.maxBytes(spec.getMaxSize())).select(tree.root(), tree.field());
+                            serving = Optional.of(buildIfChanged(spec, selection, serving));
+                        }
+                        if (memo.isPresent()) {
+                            SourceMemo.record(paths.metaDir(name()), memo.get(), serving.get());
+                        }
+                    } // else: the disk image is unchanged since it gave the serving generation: not read again
                 } catch (PoolFailure f) {
                     failure = f;
                 }
@@ -102,7 +120,7 @@ public final class PoolService {
                 state.setState(NodePoolState.State.Ready);
                 state.setReason("Published");
                 state.setMessage("serving " + state.getImage().getLibraryCount() + " libraries from " + store.stableFile()
-                        + (selection.skipped().isEmpty() ? "" : "; skipped " + selection.skipped().size()
+                        + (selection == null || selection.skipped().isEmpty() ? "" : "; skipped " + selection.skipped().size()
                         + " matched path(s), e.g. " + selection.skipped().get(0)));
                 return new Result(state, store.stableFile());
             }
@@ -153,11 +171,10 @@ public final class PoolService {
                     + MAX_NAME + " characters (lower-case letters, digits, '-')");
         }
         SharedLibraryPoolSpec spec = pool.getSpec();
-        if (spec == null || spec.getSource() == null || spec.getSource().getHostPath() == null
-                || spec.getSource().getHostPath().getPath() == null || !spec.getSource().getHostPath().getPath().startsWith("/")) {
-            throw new PoolFailure(Reason.InvalidSpec, "spec.source.hostPath.path must be an absolute directory on the node,"
-                    + " e.g. /var/lib/guest-root");
+        if (spec == null) {
+            throw new PoolFailure(Reason.InvalidSpec, "spec is missing: set spec.source, spec.maxSize and spec.namespaceSelector");
         }
+        PoolSources.validate(spec.getSource());
         try {
             PoolMedium medium = spec.getMedium() == null ? PoolMedium.tmpfs : spec.getMedium();
             store = new PoolStore(paths.poolDir(name), natives, name, medium, PoolGeometry.mediumSizeBytes(spec.getMaxSize()));
@@ -210,6 +227,11 @@ public final class PoolService {
         verified = key;
         store.protect(store.generationFile(current.get())); // re-arm after a crash between publish steps
         return current;
+    }
+
+    private Optional<String> memoKey(SharedLibraryPoolSpec spec) throws PoolFailure, IOException {
+        Optional<String> content = sources.contentKey(name(), spec.getSource());
+        return content.isEmpty() ? content : Optional.of(SourceMemo.key(content.get(), spec, ImageScripts.fromGuestModule()));
     }
 
     private String buildIfChanged(SharedLibraryPoolSpec spec, Selection selection, Optional<String> serving)

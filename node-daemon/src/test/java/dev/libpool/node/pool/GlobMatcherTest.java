@@ -45,4 +45,13 @@ class GlobMatcherTest {
         assertThat(m.mayMatchUnder("usr/libexec")).isFalse();
         assertThat(new GlobMatcher(List.of("**/*.so")).mayMatchUnder("anything/below")).isTrue();
     }
+
+    @Test
+    void walkRootsAreTheOutermostLiteralDirectoriesOrTheNamedFiles() {
+        assertThat(GlobMatcher.walkRoots(dev.libpool.api.v1alpha1.SharedLibraryPoolSpec.DEFAULT_INCLUDE))
+                .containsExactly("lib", "lib64", "usr/lib", "usr/lib64", "usr/local/lib");
+        assertThat(GlobMatcher.walkRoots(List.of("usr/lib/x86_64-linux-gnu/*.so.*", "usr/lib/**/*.so", "opt/x/libz.so.1")))
+                .containsExactly("opt/x/libz.so.1", "usr/lib");
+        assertThat(GlobMatcher.walkRoots(List.of("**/*.so*", "usr/lib/*.so"))).containsExactly("");
+    }
 }
