@@ -18,6 +18,7 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The lab's pool, built and published by the node daemon's own code in standalone mode (no Kubernetes):
@@ -48,6 +49,22 @@ public final class PoolHost implements AutoCloseable {
      */
     public static PoolHost build(String name, Path sourceRoot, String maxSize, Path stateDir, Path yaml,
                                  Progress progress) {
+        return buildFrom(name, "hostPath", sourceRoot, List.of(), maxSize, stateDir, yaml, progress);
+    }
+
+    /**
+     * The same from a guest disk image (spec.source.diskImage, qcow2 or raw): the node daemon reads the image
+     * in user space, so the pool holds exactly the libraries the guests booting that image have.
+     *
+     * @param include spec.include globs (empty: the usual library directories)
+     */
+    public static PoolHost fromDiskImage(String name, Path image, List<String> include, String maxSize, Path stateDir,
+                                         Path yaml, Progress progress) {
+        return buildFrom(name, "diskImage", image, include, maxSize, stateDir, yaml, progress);
+    }
+
+    private static PoolHost buildFrom(String name, String sourceKind, Path source, List<String> include, String maxSize,
+                                      Path stateDir, Path yaml, Progress progress) {
         GuestKernel.write(yaml, """
                 apiVersion: libpool.dev/v1alpha1
                 kind: SharedLibraryPool
@@ -56,11 +73,13 @@ public final class PoolHost implements AutoCloseable {
                   generation: 1
                 spec:
                   source:
-                    hostPath:
+                    %s:
                       path: %s
+                  include: [%s]
                   maxSize: %s
                   namespaceSelector: {}
-                """.formatted(name, sourceRoot.toAbsolutePath(), maxSize));
+                """.formatted(name, sourceKind, source.toAbsolutePath(), String.join(", ",
+                include.stream().map(glob -> "\"" + glob + "\"").toList()), maxSize));
         return publish(yaml, null, stateDir, progress);
     }
 
@@ -71,7 +90,11 @@ public final class PoolHost implements AutoCloseable {
      * @param medium null: spec.medium as written; else this medium instead (the demo measures each one)
      */
     public static PoolHost fromManifest(Path yaml, PoolMedium medium, Path guestRoot, Path stateDir, Progress progress) {
-        Path hostPath = Path.of(read(yaml).getSpec().getSource().getHostPath().getPath());
+        SharedLibraryPool manifest = read(yaml);
+        if (manifest.getSpec().getSource().getHostPath() == null) {
+            throw new LabException(yaml + ": the lab needs spec.source.hostPath.path");
+        }
+        Path hostPath = Path.of(manifest.getSpec().getSource().getHostPath().getPath());
         try {
             if (Files.exists(hostPath, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(hostPath)) {
                 throw new LabException(yaml + " takes its libraries from " + hostPath + ", where the lab would link "
@@ -92,7 +115,10 @@ public final class PoolHost implements AutoCloseable {
             pool.getSpec().setMedium(medium);
         }
         String name = pool.getMetadata().getName();
-        progress.step("pool " + name, "building " + yaml + " from " + pool.getSpec().getSource().getHostPath().getPath()
+        var source = pool.getSpec().getSource();
+        String from = source.getHostPath() != null ? source.getHostPath().getPath()
+                : source.getDiskImage() != null ? "disk image " + source.getDiskImage().getPath() : "its source";
+        progress.step("pool " + name, "building " + yaml + " from " + from
                 + " with the node daemon, medium " + pool.getSpec().getMedium() + " (state " + stateDir + ")");
         PoolService service = PoolService.onHost(pool, "file:" + yaml.toAbsolutePath(),
                 new HostPaths(Path.of("/"), stateDir.toAbsolutePath().toString()));
@@ -113,8 +139,8 @@ public final class PoolHost implements AutoCloseable {
     private static SharedLibraryPool read(Path yaml) {
         try {
             SharedLibraryPool pool = YAML.readValue(yaml.toFile(), SharedLibraryPool.class);
-            if (pool.getSpec().getSource() == null || pool.getSpec().getSource().getHostPath() == null) {
-                throw new LabException(yaml + ": the lab needs spec.source.hostPath.path");
+            if (pool.getSpec().getSource() == null) {
+                throw new LabException(yaml + ": the lab needs spec.source");
             }
             return pool;
         } catch (IOException e) {
