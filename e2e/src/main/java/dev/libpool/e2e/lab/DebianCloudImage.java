@@ -96,10 +96,7 @@ public record DebianCloudImage(Path tree, Path disk, Path vmlinuz, Path initrd) 
 
     /** A copy-on-write disk for one guest over the shared image. */
     public Path overlayFor(Path file) {
-        Command.run(Duration.ofMinutes(1), "rm", "-f", file.toString());
-        Command.run(Duration.ofMinutes(1), "qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
-                disk.toString(), file.toString());
-        return file;
+        return GuestRoot.overlay(disk, "qcow2", file);
     }
 
     /** The real path (in the guest) of the library the apt scenario upgrades. */

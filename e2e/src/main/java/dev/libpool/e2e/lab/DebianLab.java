@@ -33,7 +33,7 @@ public final class DebianLab implements AutoCloseable {
     private final LabOptions options;
     private final Progress progress;
     private final List<DistroGuest> guests = new ArrayList<>();
-    private final Thread shutdownHook = new Thread(this::closeQuietly, "libpool-e2e-debian-cleanup");
+    private ShutdownCleanup cleanup;
     private DebianCloudImage image;
     private PoolHost pool;
     private KubeVirtHook hook;
@@ -65,7 +65,7 @@ public final class DebianLab implements AutoCloseable {
             throw new IllegalArgumentException("a Debian lab needs a pool: use LabOptions.withPool");
         }
         DebianLab lab = new DebianLab(options, progress);
-        Runtime.getRuntime().addShutdownHook(lab.shutdownHook);
+        lab.cleanup = new ShutdownCleanup("libpool-e2e-debian-cleanup", lab::close);
         try {
             lab.prepare();
             return lab;
@@ -175,11 +175,7 @@ public final class DebianLab implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException alreadyShuttingDown) {
-            // called from the hook itself
-        }
+        cleanup.release();
         progress.step("debian lab", "cleaning up: guests, libvirtd, pool tmpfs");
         for (DistroGuest guest : List.copyOf(guests)) {
             destroy(guest);
@@ -189,14 +185,6 @@ public final class DebianLab implements AutoCloseable {
         }
         if (pool != null) {
             pool.close();
-        }
-    }
-
-    private void closeQuietly() {
-        try {
-            close();
-        } catch (RuntimeException e) {
-            System.err.println("libpool-e2e: cleanup failed: " + e.getMessage());
         }
     }
 }

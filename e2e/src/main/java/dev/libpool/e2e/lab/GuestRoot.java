@@ -89,9 +89,14 @@ public record GuestRoot(Path tree, Path image) {
 
     /** A copy-on-write disk of the root for one guest (qcow2 over the shared, never-written ext4 image). */
     public Path overlayFor(Path file) {
+        return overlay(image, "raw", file);
+    }
+
+    /** A new qcow2 {@code file} whose writes stay in it, over {@code backing} (of {@code format}), never written. */
+    static Path overlay(Path backing, String format, Path file) {
         Command.run(Duration.ofMinutes(1), "rm", "-f", file.toString());
-        Command.run(Duration.ofMinutes(1), "qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
-                image.toString(), file.toString());
+        Command.run(Duration.ofMinutes(1), "qemu-img", "create", "-q", "-f", "qcow2", "-F", format, "-b",
+                backing.toString(), file.toString());
         return file;
     }
 
