@@ -21,30 +21,7 @@ final class DistroDomainXml {
                          Path console, Path probeLog, boolean probe, String pool, Path poolFile) {
         String cmdline = "console=ttyS0 root=LABEL=" + DebianCloudImage.ROOT_LABEL + " rw " + DomainXml.SWIOTLB
                 + " panic=-1 quiet loglevel=4 libpool_e2e.pool=" + pool + (probe ? " " + DebianCloudImage.PROBE_CMDLINE : "");
-        return """
-                <domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
-                  <name>%s</name>
-                  <memory unit='MiB'>%d</memory>
-                  <currentMemory unit='MiB'>%d</currentMemory>
-                  <vcpu placement='static'>1</vcpu>
-                  <os>
-                    <type arch='x86_64' machine='q35'>hvm</type>
-                    <kernel>%s</kernel>
-                    <initrd>%s</initrd>
-                    <cmdline>%s</cmdline>
-                  </os>
-                  <features>
-                    <acpi/>
-                    <tcg>
-                      <tb-cache unit='MiB'>64</tb-cache>
-                    </tcg>
-                  </features>
-                  <cpu mode='maximum' check='none'/>
-                  <on_poweroff>destroy</on_poweroff>
-                  <on_reboot>restart</on_reboot>
-                  <on_crash>destroy</on_crash>
-                  <devices>
-                    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+        String devices = """
                     <disk type='file' device='disk'>
                       <driver name='qemu' type='qcow2'/>
                       <source file='%s'/>
@@ -56,8 +33,7 @@ final class DistroDomainXml {
                       <target dev='sda' bus='sata'/>
                       <readonly/>
                     </disk>
-                %s    <controller type='usb' model='none'/>
-                    <serial type='file'>
+                %s    <serial type='file'>
                       <source path='%s'/>
                       <target port='0'/>
                     </serial>
@@ -65,12 +41,9 @@ final class DistroDomainXml {
                       <source path='%s'/>
                       <target port='1'/>
                     </serial>
-                    <memballoon model='none'/>
-                  </devices>
-                </domain>
-                """.formatted(domainName, memoryMiB, memoryMiB, DomainXml.xml(image.vmlinuz().toString()),
-                DomainXml.xml(image.initrd().toString()), DomainXml.xml(cmdline), DomainXml.xml(disk.toString()),
-                DomainXml.xml(seed.toString()), poolFile == null ? "" : DomainXml.poolDisk(pool, poolFile), DomainXml.xml(console.toString()),
+                """.formatted(DomainXml.xml(disk.toString()), DomainXml.xml(seed.toString()),
+                poolFile == null ? "" : DomainXml.poolDisk(pool, poolFile), DomainXml.xml(console.toString()),
                 DomainXml.xml(probeLog.toString()));
+        return DomainXml.domain(domainName, memoryMiB, "", image.vmlinuz(), image.initrd(), cmdline, "restart", devices);
     }
 }

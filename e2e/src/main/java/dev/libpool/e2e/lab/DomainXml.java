@@ -26,7 +26,32 @@ final class DomainXml {
         String backing = (spec.ksmMergeable() ? "" : "    <nosharepages/>\n")
                 + (spec.sharedMemfd() ? "    <source type='memfd'/>\n    <access mode='shared'/>\n" : "");
         String memoryBacking = backing.isEmpty() ? "" : "  <memoryBacking>\n" + backing + "  </memoryBacking>\n";
-        String poolDisk = pool == null ? "" : poolDisk(pool, poolFile);
+        String devices = """
+                    <disk type='file' device='disk'>
+                      <driver name='qemu' type='%s'/>
+                      <source file='%s'/>
+                      <target dev='vda' bus='virtio'/>
+                    </disk>
+                %s    <serial type='file'>
+                      <source path='%s'/>
+                      <target port='0'/>
+                    </serial>
+                """.formatted(rootDisk.toString().endsWith(".qcow2") ? "qcow2" : "raw", xml(rootDisk.toString()),
+                pool == null ? "" : poolDisk(pool, poolFile), xml(serialLog.toString()));
+        return domain(domainName, spec.memoryMiB(), memoryBacking, kernel, initrd,
+                KERNEL_ARGS + " libpool_e2e.pool=" + (pool == null ? "none" : pool), "destroy", devices);
+    }
+
+    /**
+     * The frame every lab domain shares: TCG with a 64 MiB translation cache, one vCPU, q35, direct kernel
+     * boot, no USB and no balloon.
+     *
+     * @param memoryBacking a {@code <memoryBacking>} element or ""
+     * @param onReboot      what a guest reboot does: destroy, or restart
+     * @param devices       the {@code <devices>} children after the emulator, indented by 4
+     */
+    static String domain(String name, int memoryMiB, String memoryBacking, Path kernel, Path initrd, String cmdline,
+                         String onReboot, String devices) {
         return """
                 <domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
                   <name>%s</name>
@@ -37,7 +62,7 @@ final class DomainXml {
                     <type arch='x86_64' machine='q35'>hvm</type>
                     <kernel>%s</kernel>
                     <initrd>%s</initrd>
-                    <cmdline>%s libpool_e2e.pool=%s</cmdline>
+                    <cmdline>%s</cmdline>
                   </os>
                   <features>
                     <acpi/>
@@ -47,27 +72,16 @@ final class DomainXml {
                   </features>
                   <cpu mode='maximum' check='none'/>
                   <on_poweroff>destroy</on_poweroff>
-                  <on_reboot>destroy</on_reboot>
+                  <on_reboot>%s</on_reboot>
                   <on_crash>destroy</on_crash>
                   <devices>
                     <emulator>/usr/bin/qemu-system-x86_64</emulator>
-                    <disk type='file' device='disk'>
-                      <driver name='qemu' type='%s'/>
-                      <source file='%s'/>
-                      <target dev='vda' bus='virtio'/>
-                    </disk>
                 %s    <controller type='usb' model='none'/>
-                    <serial type='file'>
-                      <source path='%s'/>
-                      <target port='0'/>
-                    </serial>
                     <memballoon model='none'/>
                   </devices>
                 </domain>
-                """.formatted(domainName, spec.memoryMiB(), spec.memoryMiB(), memoryBacking, xml(kernel.toString()),
-                xml(initrd.toString()), KERNEL_ARGS, pool == null ? "none" : pool,
-                rootDisk.toString().endsWith(".qcow2") ? "qcow2" : "raw", xml(rootDisk.toString()), poolDisk,
-                xml(serialLog.toString()));
+                """.formatted(name, memoryMiB, memoryMiB, memoryBacking, xml(kernel.toString()), xml(initrd.toString()),
+                xml(cmdline), onReboot, devices);
     }
 
     /** The pool as virt-launcher lists a KubeVirt hostDisk volume {@code libpool-<pool>}: what the hook rewrites. */
