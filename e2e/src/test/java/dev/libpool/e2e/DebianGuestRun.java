@@ -29,7 +29,7 @@ final class DebianGuestRun {
             # the user's own settings: the merge keeps them
             ssh_pwauth: false
             """;
-    private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(10);
+    private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(15);
     private static DebianGuestRun shared;
     private static RuntimeException failure;
     private static String skipped;
