@@ -184,7 +184,6 @@ bad=$(awk -F '\t' '
 # within a second of being verified is not remembered (timestamps are coarser than a write).
 CACHE_DIR=${LIBPOOL_CACHE_DIR:-$ROOT/var/lib/libpool/verified}
 VERIFIED=     # "<sha256>\t<key>\t<path>" lines proven this run: the next cache
-STATS=        # "<file>\t<size>\t<ctime s>\t<key>" for every manifest path, from one stat process
 
 verify_trusted() { # path: owned by root, writable by nobody else
     case "$(stat -c '%u %a' "$1" 2>/dev/null)" in
@@ -193,7 +192,7 @@ verify_trusted() { # path: owned by root, writable by nobody else
     esac
 }
 
-verify_load() { # manifest: one stat for every guest and pool file; the cache if it can be trusted
+verify_load() { # manifest plan: the cache if it can be trusted; plan = manifest + stat of both files
     (umask 077 && mkdir -p "$CACHE_DIR") 2>/dev/null
     CACHE_FILE=$CACHE_DIR/$POOL.tsv
     CACHE=$NL
@@ -209,27 +208,34 @@ verify_load() { # manifest: one stat for every guest and pool file; the cache if
     old_ifs=$IFS
     IFS=$NL
     set -f
-    # One process for all files (a process start costs tens of ms under emulation); missing files
-    # only print to stderr. Names the command line cannot hold fall back to one stat each.
-    STATS="$NL$(stat -c "%n$TAB%s$TAB%Z$TAB%d:%i:%s:%y:%z" \
-        $(awk -F '\t' -v r="$ROOT" -v m="$MNT" '{ print r $3; print m $3 }' "$1") 2>/dev/null)$NL"
+    # One stat process for all files (a process start costs tens of ms under emulation), joined to the
+    # manifest by awk: shell pattern removal on a long string is quadratic. Missing files only print to
+    # stderr; names the command line cannot hold leave "-", and verify_stat asks for them one by one.
+    stat -c "%n$TAB%s$TAB%Z$TAB%d:%i:%s:%y:%z" \
+        $(awk -F '\t' -v r="$ROOT" -v m="$MNT" '{ print r $3; print m $3 }' "$1") >"$2.stat" 2>/dev/null
     set +f
     IFS=$old_ifs
+    awk -F '\t' -v OFS='\t' -v r="$ROOT" -v m="$MNT" '
+        FILENAME == ARGV[1] { st[$1] = $2 OFS $3 OFS $4; next }
+        {
+            g = (r $3) in st ? st[r $3] : "-" OFS "-" OFS "-"
+            p = (m $3) in st ? st[m $3] : "-" OFS "-" OFS "-"
+            split(p, pf, OFS)
+            print $1, $2, $3, g, pf[1]
+        }' "$2.stat" "$1" >"$2"
+    rm -f "$2.stat"
 }
 
-verify_stat() { # file -> $st_size $st_ctime $st_key (empty when the file cannot be stat'ed)
-    case "$STATS" in
-        *"$NL$1$TAB"*) st=${STATS#*"$NL$1$TAB"}; st=${st%%"$NL"*} ;;
-        *) st=$(stat -c "%s$TAB%Z$TAB%d:%i:%s:%y:%z" "$1" 2>/dev/null) ;;
-    esac
+verify_stat() { # file -> $st_size $st_ctime $st_key, for a file the joined stat missed
+    st=$(stat -c "%s$TAB%Z$TAB%d:%i:%s:%y:%z" "$1" 2>/dev/null)
     st_size=${st%%"$TAB"*}
     st=${st#*"$TAB"}
     st_ctime=${st%%"$TAB"*}
     st_key=${st#*"$TAB"}
 }
 
-verify() { # path guest sha size -> 0 identical, 1 size differs, 2 content differs
-    verify_stat "$2"
+verify() { # path guest sha size [size ctime key of the guest file] -> 0 same, 1 size differs, 2 content differs
+    if [ "${5:--}" = - ]; then verify_stat "$2"; else st_size=$5 st_ctime=$6 st_key=$7; fi
     [ "$st_size" = "$4" ] || return 1
     entry="$3$TAB$st_key$TAB$1"
     case "$CACHE" in
@@ -274,8 +280,9 @@ spell() { # $1 as fstab and mountinfo write it (octal escapes for space, tab, ba
     esac
 }
 
-verify_load "$MANIFEST"
-while IFS=$TAB read -r sha size path <&3; do
+PLAN=$RUN_DIR/.$POOL.plan.$$
+verify_load "$MANIFEST" "$PLAN"
+while IFS=$TAB read -r sha size path g_size g_ctime g_key p_size <&3; do
     ENTRIES=$((ENTRIES + 1))
     guest=$ROOT$path
     if [ -L "$guest" ]; then skip not-regular "$path"; continue; fi
@@ -303,11 +310,11 @@ while IFS=$TAB read -r sha size path <&3; do
     fi
     # The pool side is read-only and hashed by the node daemon; a size check catches a torn image.
     pool_file=$MNT$path
-    verify_stat "$pool_file"
-    if [ -L "$pool_file" ] || [ ! -f "$pool_file" ] || [ "$st_size" != "$size" ]; then
+    [ "$p_size" != - ] || { verify_stat "$pool_file"; p_size=$st_size; }
+    if [ -L "$pool_file" ] || [ ! -f "$pool_file" ] || [ "$p_size" != "$size" ]; then
         skip pool-mismatch "$path"; continue
     fi
-    verify "$path" "$guest" "$sha" "$size"
+    verify "$path" "$guest" "$sha" "$size" "$g_size" "$g_ctime" "$g_key"
     case $? in
         1) skip size "$path"; continue ;;
         2) skip sha256 "$path"; continue ;;
@@ -317,7 +324,8 @@ while IFS=$TAB read -r sha size path <&3; do
     printf '%s %s none bind,ro 0 0\n' "$spelled" "$target_spelled" >>"$FSTAB"
     QUEUED="$QUEUED$size$TAB$pool_file$TAB$target$NL"
     MOUNTED="$MOUNTED$target_spelled$NL"
-done 3<"$MANIFEST"
+done 3<"$PLAN"
+rm -f "$PLAN"
 
 # Bind-mount every queued file read-only in one mount(8) run; then each one is looked up in the mount
 # table, and one that is missing or not read-only (a mount(8) that ignores ro for binds) is redone alone.
