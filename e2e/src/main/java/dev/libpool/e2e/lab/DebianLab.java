@@ -25,9 +25,10 @@ public final class DebianLab implements AutoCloseable {
     public static final int DEFAULT_MEMORY_MIB = 1024;
     /**
      * The libraries of the services the tests look at (sshd, systemd, systemd-journald: what {@code ldd} lists
-     * for them) and systemd's private ones. Not the whole image (540 shared objects): every bind mount also
-     * makes systemd re-read the mount table and add a unit, which under TCG costs minutes for hundreds of
-     * files (measured: a first-boot attach of 115 files had not finished after 7 minutes on a loaded host).
+     * for them) and systemd's private ones. Not the whole image (540 shared objects): the attach checks every
+     * candidate and systemd re-reads the mount table for every bind mount, both slow under TCG (a first-boot
+     * attach of 115 files had not finished after 7 minutes on a loaded host, with an attach.sh whose stat
+     * lookup was quadratic, since fixed).
      */
     static final List<String> SERVICE_LIBRARIES = List.of("libacl", "libapparmor", "libaudit", "libblkid", "libc", "libcap", "libcap-ng", "libcom_err", "libcrypt", "libcrypto", "libgcrypt", "libgpg-error", "libgssapi_krb5", "libip4tc", "libk5crypto", "libkeyutils", "libkmod", "libkrb5", "libkrb5support", "liblz4", "liblzma", "libm", "libmount", "libnsl", "libpam", "libpcre2-8", "libresolv", "libseccomp", "libselinux", "libsystemd", "libtirpc", "libwrap", "libz", "libzstd");
     public static final List<String> POOL_INCLUDE = Stream.concat(
