@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DebianAptUpgradeE2E {
 
     @Test
-    @Timeout(value = 30, unit = TimeUnit.MINUTES)
+    @Timeout(value = 45, unit = TimeUnit.MINUTES)
     void reinstallAndUpgradeOfASubstitutedLibraryNeverHitEbusyAndOnlyTheChangedOneStaysOwn() {
         DebianGuestRun run = DebianGuestRun.get(getClass().getSimpleName());
         DistroProbe probe = run.probe;

@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DebianCloudFirstBootE2E {
 
     @Test
-    @Timeout(value = 30, unit = TimeUnit.MINUTES)
+    @Timeout(value = 45, unit = TimeUnit.MINUTES)
     void cloudInitRunsTheBootstrapWhichAttachesThePoolAndInstallsTheBootHooks() {
         DebianGuestRun run = DebianGuestRun.get(getClass().getSimpleName());
         DistroProbe probe = run.probe;

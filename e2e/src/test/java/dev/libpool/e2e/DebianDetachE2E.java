@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DebianDetachE2E {
 
     @Test
-    @Timeout(value = 30, unit = TimeUnit.MINUTES)
+    @Timeout(value = 45, unit = TimeUnit.MINUTES)
     void detachLeavesNoBindMountFromThePool() {
         DebianGuestRun run = DebianGuestRun.get(getClass().getSimpleName());
         DistroProbe probe = run.probe;

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DebianSecondBootE2E {
 
     @Test
-    @Timeout(value = 30, unit = TimeUnit.MINUTES)
+    @Timeout(value = 45, unit = TimeUnit.MINUTES)
     void theUnitAttachesBeforeSysinitAndSshdMapsItsLibrariesFromThePool() {
         DebianGuestRun run = DebianGuestRun.get(getClass().getSimpleName());
         DistroProbe probe = run.probe;
