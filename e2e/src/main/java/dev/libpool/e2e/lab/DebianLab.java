@@ -24,13 +24,13 @@ import java.util.stream.Stream;
 public final class DebianLab implements AutoCloseable {
     public static final int DEFAULT_MEMORY_MIB = 1024;
     /**
-     * The libraries of the services the tests look at (sshd, systemd, systemd-journald: what {@code ldd} lists
-     * for them) and systemd's private ones. Not the whole image (540 shared objects): the attach checks every
-     * candidate and systemd re-reads the mount table for every bind mount, both slow under TCG (a first-boot
-     * attach of 115 files had not finished after 7 minutes on a loaded host, with an attach.sh whose stat
-     * lookup was quadratic, since fixed).
+     * The dynamic loader and the libraries of the services the tests look at (sshd, systemd, systemd-journald:
+     * what {@code ldd} lists for them), and systemd's private ones. Not the whole image (540 shared objects):
+     * the attach checks every candidate and systemd re-reads the mount table for every bind mount, both slow
+     * under TCG (a first-boot attach of 115 files had not finished after 7 minutes on a loaded host, with an
+     * attach.sh whose stat lookup was quadratic, since fixed).
      */
-    static final List<String> SERVICE_LIBRARIES = List.of("libacl", "libapparmor", "libaudit", "libblkid", "libc", "libcap", "libcap-ng", "libcom_err", "libcrypt", "libcrypto", "libgcrypt", "libgpg-error", "libgssapi_krb5", "libip4tc", "libk5crypto", "libkeyutils", "libkmod", "libkrb5", "libkrb5support", "liblz4", "liblzma", "libm", "libmount", "libnsl", "libpam", "libpcre2-8", "libresolv", "libseccomp", "libselinux", "libsystemd", "libtirpc", "libwrap", "libz", "libzstd");
+    static final List<String> SERVICE_LIBRARIES = List.of("ld-linux-x86-64", "libacl", "libapparmor", "libaudit", "libblkid", "libc", "libcap", "libcap-ng", "libcom_err", "libcrypt", "libcrypto", "libgcrypt", "libgpg-error", "libgssapi_krb5", "libip4tc", "libk5crypto", "libkeyutils", "libkmod", "libkrb5", "libkrb5support", "liblz4", "liblzma", "libm", "libmount", "libnsl", "libpam", "libpcre2-8", "libresolv", "libseccomp", "libselinux", "libsystemd", "libtirpc", "libwrap", "libz", "libzstd");
     public static final List<String> POOL_INCLUDE = Stream.concat(
             SERVICE_LIBRARIES.stream().map(lib -> "usr/lib/x86_64-linux-gnu/" + lib + ".so*"),
             Stream.of("usr/lib/x86_64-linux-gnu/systemd/*.so*")).toList();
