@@ -114,7 +114,7 @@ final class DebianBench {
                 booted.forEach(lab::destroy);
             }
             notes.add("pool: " + lab.pool().name() + ", " + HostMemory.mib(lab.pool().libraryBytes())
-                    + " of libraries from the image's own tree; guests " + mem + " MiB, TCG, booted one at a time");
+                    + " of libraries from the guests' own disk image; guests " + mem + " MiB, TCG, booted one at a time");
         }
         out.println(TextTable.render(new ReportTable("Debian 12 cloud guests (systemd, cloud-init)",
                 List.of("mode", "guests", "boot (create -> cloud-init finished)", "QEMU PSS (all)", "of it pool",
