@@ -70,7 +70,7 @@ console() {
 # --- counters per skip reason (plain variables: POSIX sh has no arrays) -----------------------
 # The loop below runs once per library, often under emulation: it avoids starting processes where
 # the shell itself can do the work.
-REASONS="missing not-regular size sha256 already-attached mountpoint pool-mismatch mount-failed"
+REASONS="missing not-regular size sha256 already-attached mountpoint pool-mismatch mount-failed unsafe-name outside-library-dirs symlink-escape"
 NL='
 '
 
@@ -154,11 +154,42 @@ esac
 # --- 2. the manifest must be complete and well-formed before anything is mounted ---------------
 MANIFEST=$META/manifest.tsv
 [ -r "$MANIFEST" ] || refuse "manifest $MANIFEST is missing"
+# A path holding a tab or newline breaks its line into fields or lines that fail here: the whole manifest is
+# refused. What a well-formed line names is checked entry by entry below (entry_problem).
 bad=$(awk -F '\t' '
-    NF != 3 || length($1) != 64 || $1 !~ /^[0-9a-f]+$/ || $2 !~ /^[0-9]+$/ ||
-    $3 !~ /^\// || $3 ~ /(^|\/)\.\.?(\/|$)/ { print NR; exit }
+    NF != 3 || length($1) != 64 || $1 !~ /^[0-9a-f]+$/ || $2 !~ /^[0-9]+$/ || length($2) > 15 ||
+    $3 !~ /^\// { print NR; exit }
     END { if (NR == 0) print "empty" }' "$MANIFEST")
 [ -z "$bad" ] || refuse "manifest $MANIFEST is corrupt (line $bad)"
+
+# --- untrusted manifest entries ----------------------------------------------------------------
+# The manifest is data from outside the guest: a path is only used when it is made of the portable
+# characters, has no empty, . or .. segment, lies in a library directory, and still does after the
+# guest's own symlinks are resolved. The node daemon applies the same rule (GuestPaths.java).
+LIBRARY_DIRS="/lib /lib32 /lib64 /libx32 /usr/lib /usr/lib32 /usr/lib64 /usr/libx32 /usr/local/lib /usr/local/lib64 /opt"
+# Spelled out, not as ranges: a range such as A-Z follows the locale's collation in some shells.
+PATH_CHARS='abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+@%,:=~-'
+
+in_library_dir() { # absolute path (guest-relative)
+    for d in $LIBRARY_DIRS; do
+        case "$1" in "$d"/?*) return 0 ;; esac
+    done
+    return 1
+}
+
+entry_problem() { # path -> sets $problem to a skip reason, or empty
+    problem=
+    case "$1" in
+        *[!$PATH_CHARS]*) problem=unsafe-name; return ;;
+        */|*//*|*/./*|*/.|*/../*|*/..) problem=unsafe-name; return ;;
+    esac
+    in_library_dir "$1" || problem=outside-library-dirs
+}
+
+# The guest root as the kernel sees it, so that canonical targets can be checked against it.
+CANONICAL_ROOT=$(cd "$ROOT/" && pwd -P) || refuse "guest root $ROOT/ is not accessible"
+CANONICAL_ROOT=${CANONICAL_ROOT%/}
+CANONICAL_MNT=$(cd "$MNT" && pwd -P) || refuse "cannot enter $MNT"
 
 # --- 3. substitute what matches ------------------------------------------------------------------
 mkdir -p "$RUN_DIR" || refuse "cannot create $RUN_DIR"
@@ -169,6 +200,8 @@ MOUNTED="$NL$(awk '{ print $5 }' /proc/self/mountinfo)$NL"
 RECORDED="$NL$(cat "$RECORD")$NL"
 LAST_DIR=
 LAST_CANONICAL=
+LAST_POOL_DIR=
+LAST_POOL_CANONICAL=
 
 file_size() {
     stat -c %s "$1" 2>/dev/null || wc -c <"$1"
@@ -176,6 +209,8 @@ file_size() {
 
 while IFS=$TAB read -r sha size path <&3; do
     ENTRIES=$((ENTRIES + 1))
+    entry_problem "$path"
+    if [ -n "$problem" ]; then skip "$problem" "$path"; continue; fi
     guest=$ROOT$path
     if [ -L "$guest" ]; then skip not-regular "$path"; continue; fi
     if [ ! -e "$guest" ]; then skip missing "$path"; continue; fi
@@ -188,6 +223,10 @@ while IFS=$TAB read -r sha size path <&3; do
         LAST_CANONICAL=$(cd "$dir" && pwd -P)
     fi
     target=$LAST_CANONICAL/${guest##*/}
+    # A guest symlink in the directory path may only lead to another library directory (merged /usr).
+    case "$target" in "$CANONICAL_ROOT"/*) in_library_dir "${target#"$CANONICAL_ROOT"}" && escaped=false || escaped=true ;;
+        *) escaped=true ;; esac
+    if [ "$escaped" = true ] || [ -z "$LAST_CANONICAL" ]; then skip symlink-escape "$path"; continue; fi
     case "$MOUNTED" in *"$NL$target$NL"*) mounted=true ;; *) mounted=false ;; esac
     if [ "$mounted" = true ]; then
         case "$RECORDED" in *"$NL$target$NL"*) ours=true ;; *) ours=false ;; esac
@@ -208,7 +247,13 @@ while IFS=$TAB read -r sha size path <&3; do
     if [ "${actual%% *}" != "$sha" ]; then skip sha256 "$path"; continue; fi
     # The pool side is read-only and hashed by the node daemon; a size check catches a torn image.
     pool_file=$MNT$path
-    if [ -L "$pool_file" ] || [ ! -f "$pool_file" ] || [ "$(file_size "$pool_file")" != "$size" ]; then
+    # The image's own directories must not be links either (the source of the bind mount stays in the pool).
+    if [ "${path%/*}" != "$LAST_POOL_DIR" ]; then
+        LAST_POOL_DIR=${path%/*}
+        LAST_POOL_CANONICAL=$(cd "${pool_file%/*}" 2>/dev/null && pwd -P)
+    fi
+    if [ "$LAST_POOL_CANONICAL" != "$CANONICAL_MNT$LAST_POOL_DIR" ] || [ -L "$pool_file" ] || [ ! -f "$pool_file" ] ||
+        [ "$(file_size "$pool_file")" != "$size" ]; then
         skip pool-mismatch "$path"; continue
     fi
     if ! mount --bind "$pool_file" "$target" </dev/null; then skip mount-failed "$path"; continue; fi
