@@ -25,6 +25,7 @@ import re
 import stat
 import sys
 from xml.dom import minidom
+from xml.parsers import expat
 from xml.parsers.expat import ExpatError
 
 QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
@@ -73,7 +74,10 @@ def main(argv):
     parser.add_argument("--domain", required=True, help="the libvirt domain XML")
     args = parser.parse_args(argv)
     try:
-        output = transform(args.domain, args.vmi)
+        try:
+            output = transform(args.domain, args.vmi)
+        except RecursionError:
+            raise HookError("the domain XML is nested too deeply to process")
     except HookError as error:
         sys.stderr.write("libpool onDefineDomain: %s\n" % error)
         return 1
@@ -83,10 +87,7 @@ def main(argv):
 
 def transform(domain_xml, vmi_json):
     """Returns the domain XML with every pool disk turned into a read-only virtio-pmem device."""
-    try:
-        document = minidom.parseString(domain_xml)
-    except ExpatError as error:
-        raise HookError("the domain XML does not parse (%s)" % error)
+    document = parse_domain(domain_xml)
     domain = document.documentElement
     if domain.namespaceURI is not None or domain.localName != "domain":
         raise HookError("the root element is <%s>, expected <domain>" % domain.tagName)
@@ -105,6 +106,24 @@ def transform(domain_xml, vmi_json):
     ensure_numa(document, domain, ram)
     ensure_max_memory(document, domain, ram, commandline.libpool_device_sizes(), added)
     return "".join(node.toxml() for node in document.childNodes) + "\n"
+
+
+def parse_domain(domain_xml):
+    """The domain as a DOM. A libvirt domain has no DOCTYPE: one is refused before minidom sees the
+    text, so no entity is ever expanded or fetched (billion laughs, external entities)."""
+    def refuse_dtd(*_):
+        raise HookError("the domain XML has a DOCTYPE or entity declaration; libvirt domains have "
+                        "none and the hook expands no entities")
+    guard = expat.ParserCreate()
+    guard.StartDoctypeDeclHandler = refuse_dtd
+    guard.EntityDeclHandler = refuse_dtd
+    try:
+        guard.Parse(domain_xml, True)
+        return minidom.parseString(domain_xml)
+    except ExpatError as error:
+        raise HookError("the domain XML does not parse (%s)" % error)
+    except UnicodeError:
+        raise HookError("the domain XML is not valid UTF-8 text")
 
 
 def find_pool_disks(domain):
