@@ -31,6 +31,7 @@ public final class ErofsImageBuilder {
     private static final int EROFS_MAGIC = 0xE0F5E1E2;
     private static final int EXPECTED_BLOCK_BITS = 12;
     private static final long MKFS_TIMEOUT_MINUTES = 10;
+    private static final String STAGING_PREFIX = "staging-";
 
     private final String mkfs;
 
@@ -43,10 +44,11 @@ public final class ErofsImageBuilder {
                             Path scratchDir) throws PoolFailure, IOException {
         Path mkfsPath = locateMkfs();
         Files.createDirectories(scratchDir);
-        Path staging = Files.createTempDirectory(scratchDir, "staging-");
+        Path staging = Files.createTempDirectory(scratchDir, STAGING_PREFIX);
         Path image = scratchDir.resolve(Path.of(staging.getFileName() + ".img"));
         try {
             stage(staging, manifest, selection, scripts);
+            FaultPoint.reach(FaultPoint.Step.STAGED);
             long mkfsStart = System.nanoTime();
             runMkfs(mkfsPath, image, staging, uuid(manifest, scripts));
             long mkfsMillis = (System.nanoTime() - mkfsStart) / 1_000_000;
@@ -60,9 +62,26 @@ public final class ErofsImageBuilder {
             try (RandomAccessFile raf = new RandomAccessFile(image.toFile(), "rw")) {
                 raf.setLength(deviceSize); // a hole: no disk or memory is used for the padding
             }
+            FaultPoint.reach(FaultPoint.Step.IMAGE_BUILT);
             return new BuiltImage(image, dataBytes, deviceSize, FileDigest.sha256(image), manifest, mkfsMillis);
         } finally {
             deleteTree(staging);
+        }
+    }
+
+    /**
+     * Removes what a killed build left in the scratch directory (its staging tree and image). Call it only under
+     * the {@link StateLock}: builds run only under that lock (flock, exclusive even between threads), so whatever
+     * is there then belongs to no running build.
+     */
+    public static void removeLeftovers(Path scratchDir) throws IOException {
+        if (!Files.isDirectory(scratchDir)) {
+            return;
+        }
+        try (Stream<Path> entries = Files.list(scratchDir)) {
+            for (Path p : entries.filter(p -> p.getFileName().toString().startsWith(STAGING_PREFIX)).toList()) {
+                deleteTree(p);
+            }
         }
     }
 
@@ -85,11 +104,19 @@ public final class ErofsImageBuilder {
                 + "(apt-get install erofs-utils) or use the libpool node daemon image, which has it");
     }
 
-    private static void stage(Path staging, Manifest manifest, Selection selection, ImageScripts scripts) throws IOException {
+    private static void stage(Path staging, Manifest manifest, Selection selection, ImageScripts scripts)
+            throws IOException, PoolFailure {
         for (LibraryFile f : selection.files()) {
             Path target = staging.resolve(f.path());
             createDirectories(staging, target.getParent());
             Files.copy(f.source(), target);
+            // The manifest must describe what the image holds: a source file replaced since it was hashed
+            // would otherwise reach guests under the old hash (and be mounted over the old library).
+            if (Files.size(target) != f.size() || !FileDigest.sha256(target).equals(f.sha256())) {
+                throw new PoolFailure(Reason.SourceChanged, "/" + f.path() + " changed in the source while the pool "
+                        + "was built (it no longer has the size and sha256 it was selected with); nothing was published "
+                        + "and the next pass builds again: let updates of source.hostPath finish first");
+            }
             // Keep the execute bit: the kernel refuses to exec a program whose ELF interpreter
             // (ld-linux-x86-64.so.2, bind-mounted from the pool) is not executable.
             boolean executable = Files.getPosixFilePermissions(f.source()).contains(PosixFilePermission.OWNER_EXECUTE);

@@ -79,6 +79,7 @@ public final class PoolService {
         try {
             SharedLibraryPoolSpec spec = validate();
             try (StateLock ignored = StateLock.acquire(paths, natives, LOCK_TIMEOUT)) {
+                ErofsImageBuilder.removeLeftovers(paths.buildDir());
                 store.ensureMounted();
                 claimName();
                 Optional<String> serving = verifiedCurrent();
@@ -88,6 +89,7 @@ public final class PoolService {
                     selection = new LibrarySelector(spec.effectiveInclude(), spec.getExclude(),
                             spec.getInclude() != null && !spec.getInclude().isEmpty(),
                             PoolGeometry.maxBytes(spec.getMaxSize())).select(paths.resolve(spec.getSource().getHostPath().getPath()));
+                    FaultPoint.reach(FaultPoint.Step.SELECTED);
                     serving = Optional.of(buildIfChanged(spec, selection, serving));
                 } catch (PoolFailure f) {
                     failure = f;
@@ -223,6 +225,7 @@ public final class PoolService {
         BuiltImage image = builder.build(manifest, selection, scripts, deviceSize, paths.buildDir());
         try {
             new ImageRecord(buildKey, image.dataBytes(), manifest).write(paths.metaDir(name()), image.sha256());
+            FaultPoint.reach(FaultPoint.Step.RECORDED);
             if (!serving.equals(Optional.of(image.sha256()))) {
                 store.publish(image);
                 verified = FileKey.of(store.stableFile()) + "/" + image.sha256();
