@@ -24,6 +24,8 @@ public final class FaultPoint {
         IMAGE_BUILT,
         /** the image's record (build key, manifest) is in the meta directory */
         RECORDED,
+        /** the medium had room for the image when publishing began */
+        SPACE_CHECKED,
         /** the image is copied onto the medium under a temporary name */
         COPIED,
         /** the copy is renamed to its content-addressed generation name */

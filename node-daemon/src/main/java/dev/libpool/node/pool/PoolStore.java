@@ -163,6 +163,7 @@ public final class PoolStore {
             if (Files.getFileStore(dir).getUsableSpace() < image.dataBytes()) {
                 throw full(image, null);
             }
+            FaultPoint.reach(FaultPoint.Step.SPACE_CHECKED);
             copyIn(image, temp);
             Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("r--r--r--"));
             FaultPoint.reach(FaultPoint.Step.COPIED);

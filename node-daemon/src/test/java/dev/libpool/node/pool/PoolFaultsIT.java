@@ -134,6 +134,42 @@ class PoolFaultsIT {
                 .satisfies(e -> assertThat(e.sha256()).isEqualTo(FileDigest.sha256(victim)));
     }
 
+    /** Something else fills the medium after the space check: the write fails midway, nothing half-written stays. */
+    @Test
+    void theMediumFillingUpMidWriteFailsThePublishAndKeepsTheServingGeneration() throws Exception {
+        PoolService.Result first = service().reconcile();
+        assertReady(first);
+        replaceALibrary();
+        Path filler = first.stableFile().resolveSibling("filler");
+        FaultPoint.onReach(FaultPoint.Step.SPACE_CHECKED, () -> fill(filler, 1 << 20));
+        PoolService service = service();
+        PoolService.Result full = service.reconcile();
+
+        assertThat(full.state().getReason()).as(full.state().getMessage()).isEqualTo("MediumFull");
+        assertThat(full.state().getMessage()).contains("sha256:" + digest(first) + " keeps serving");
+        assertThat(FileDigest.sha256(full.stableFile())).isEqualTo(digest(first));
+        assertThat(service.store().temporaryFiles()).as("the partial copy is removed").isEmpty();
+        assertThat(service.store().generations()).extracting(PoolStore::digestOf).containsExactly(digest(first));
+
+        FaultPoint.clear();
+        Files.delete(filler);
+        assertReady(service().reconcile());
+    }
+
+    /** Writes to {@code file} until the file system has only {@code leave} bytes left. */
+    private static void fill(Path file, long leave) {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            long free = Files.getFileStore(file.getParent()).getUsableSpace();
+            byte[] chunk = new byte[1 << 20];
+            java.util.Arrays.fill(chunk, (byte) 1);
+            for (long n = 0; n < free - leave; n += chunk.length) {
+                raf.write(chunk);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void generationFilesRemovedByHandAreRepublished() throws Exception {
         PoolService.Result first = service().reconcile();
