@@ -70,7 +70,7 @@ console() {
 # --- counters per skip reason (plain variables: POSIX sh has no arrays) -----------------------
 # The loop below runs once per library, often under emulation: it avoids starting processes where
 # the shell itself can do the work.
-REASONS="missing not-regular size sha256 already-attached mountpoint pool-mismatch mount-failed unsafe-name outside-library-dirs symlink-escape"
+REASONS="missing not-regular size sha256 already-attached mountpoint pool-mismatch mount-failed record-failed unsafe-name outside-library-dirs symlink-escape"
 NL='
 '
 
@@ -191,10 +191,17 @@ CANONICAL_ROOT=$(cd "$ROOT/" && pwd -P) || refuse "guest root $ROOT/ is not acce
 CANONICAL_ROOT=${CANONICAL_ROOT%/}
 CANONICAL_MNT=$(cd "$MNT" && pwd -P) || refuse "cannot enter $MNT"
 
+# --- tools: without them nothing can be verified or undone, so nothing is mounted ---------------
+for tool in sha256sum mount umount awk; do
+    command -v "$tool" >/dev/null 2>&1 ||
+        refuse "$tool is missing in this guest: install it (coreutils, util-linux or busybox) to attach the pool"
+done
+
 # --- 3. substitute what matches ------------------------------------------------------------------
 mkdir -p "$RUN_DIR" || refuse "cannot create $RUN_DIR"
 RECORD=$RUN_DIR/$POOL.mounts
-touch "$RECORD"
+# Every bind mount is recorded (detach.sh undoes what is recorded): no record, no mount.
+: >>"$RECORD" || refuse "cannot write $RECORD ($RUN_DIR is full or read-only)"
 # Newline-framed lists, searched with case patterns instead of one grep per library.
 MOUNTED="$NL$(awk '{ print $5 }' /proc/self/mountinfo)$NL"
 RECORDED="$NL$(cat "$RECORD")$NL"
@@ -261,7 +268,12 @@ while IFS=$TAB read -r sha size path <&3; do
         umount "$target" 2>/dev/null
         skip mount-failed "$path"; continue
     fi
-    echo "$target" >>"$RECORD"
+    # A target unmounted by hand since it was recorded is mounted again under the same record line.
+    case "$RECORDED" in *"$NL$target$NL"*) recorded=true ;; *) recorded=false ;; esac
+    if [ "$recorded" = false ] && ! { echo "$target" >>"$RECORD"; } 2>/dev/null; then
+        umount "$target" 2>/dev/null
+        skip record-failed "$path"; continue
+    fi
     RECORDED="$RECORDED$target$NL"
     MOUNTED="$MOUNTED$target$NL"
     SUB_FILES=$((SUB_FILES + 1)); SUB_BYTES=$((SUB_BYTES + size))
