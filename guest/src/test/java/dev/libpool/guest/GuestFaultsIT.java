@@ -3,6 +3,7 @@ package dev.libpool.guest;
 import static dev.libpool.guest.AttachDetachIT.assertRefused;
 import static dev.libpool.guest.AttachDetachIT.mountPool;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The guest side under faults, with busybox (the smallest guest userland; dash where a tool must be missing, since
  * busybox sh runs its own applets whatever PATH says), a real EROFS pool and real bind mounts
  * in a private mount namespace: a guest already partly attached or partly detached by hand, a foreign mount on a
- * target, a full /run, a guest without sha256sum, a mount(8) without the remount option. The attach never leaves a
+ * target, a full /run, a guest without sha256sum, a mount(8) without the remount option, a pool remounted while a process maps a substituted library. The attach never leaves a
  * mount it did not record, and the report or the console line says why.
  */
 class GuestFaultsIT {
@@ -55,6 +56,49 @@ class GuestFaultsIT {
         assertThat(scenario.mountPoints("reattach")).containsExactlyInAnyOrder(a, b, c);
         assertThat(scenario.rc("detach")).as(scenario.stderr("detach")).isZero();
         assertThat(scenario.mountPoints("detach")).as("the foreign mount is not ours to remove").containsExactly(c);
+    }
+
+    /**
+     * A process maps a substituted library; the pool is detached and its file system unmounted and mounted again
+     * (as after an image update): the process keeps its mapping and its bytes, the attach serves the new mount.
+     */
+    @Test
+    void aPoolRemountedWhileAProcessMapsASubstitutedLibrary(@TempDir Path dir) {
+        boolean erofs = GuestTree.lines(Path.of("/proc/filesystems")).stream().anyMatch(l -> l.endsWith("erofs"));
+        assumeTrue(erofs && Processes.onPath("python3"), "needs a kernel with erofs and python3");
+        GuestTree tree = new GuestTree(dir);
+        byte[] liba = tree.poolFile(LIB + "liba.so.1", 8192);
+        tree.guestFile(LIB + "liba.so.1", liba);
+        String a = tree.root + LIB + "liba.so.1";
+        MountNamespaceScenario scenario = new MountNamespaceScenario(dir, tree.root);
+        AttachDetachIT.Pool pool = mountPool(dir, tree, scenario, "busybox");
+        Path mapped = dir.resolve("mapped");
+        String mapper = "import mmap, sys, time\n"
+                + "f = open(sys.argv[1], 'rb')\n"
+                + "m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)\n"
+                + "f.close()\n"
+                + "open(sys.argv[2] + '.before', 'w').write(m[:].hex())\n"
+                + "while not __import__('os').path.exists(sys.argv[2] + '.go'): time.sleep(0.05)\n"
+                + "open(sys.argv[2] + '.after', 'w').write(m[:].hex())\n";
+        GuestTree.write(dir.resolve("mapper.py"), mapper.getBytes());
+        scenario.step("attach", pool.attach())
+                .setup("python3 " + dir.resolve("mapper.py") + " " + a + " " + mapped + " & "
+                        + "while [ ! -s " + mapped + ".before ]; do sleep 0.05; done")
+                .step("detach", pool.detach())
+                .setup("umount -l " + pool.mnt())
+                .setup("mount -t erofs -o ro,loop " + dir.resolve("pool.img") + " " + pool.mnt())
+                .setup("grep ' " + pool.mnt() + " ' /proc/mounts | sed 's/ ro,/ ro,dax=always,/' > " + pool.fakeMounts())
+                .step("reattach", pool.attach())
+                .setup("touch " + mapped + ".go; while [ ! -s " + mapped + ".after ]; do sleep 0.05; done")
+                .run();
+
+        assertThat(scenario.rc("detach")).as(scenario.stderr("detach")).isZero();
+        assertThat(scenario.rc("reattach")).as(scenario.stderr("reattach")).isZero();
+        assertThat(scenario.report("reattach").at("/substituted/files").asInt()).isEqualTo(1);
+        assertThat(scenario.mountPoints("reattach")).containsExactly(a);
+        String before = GuestTree.lines(Path.of(mapped + ".before")).get(0);
+        assertThat(GuestTree.lines(Path.of(mapped + ".after")).get(0)).as("the mapping outlived the remount")
+                .isEqualTo(before).isEqualTo(java.util.HexFormat.of().formatHex(liba));
     }
 
     @Test
