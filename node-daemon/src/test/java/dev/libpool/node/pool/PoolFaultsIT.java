@@ -1,17 +1,11 @@
 package dev.libpool.node.pool;
 
-import dev.libpool.api.v1alpha1.HostPathSource;
 import dev.libpool.api.v1alpha1.NodePoolState;
-import dev.libpool.api.v1alpha1.PoolSource;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
-import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
 import dev.libpool.node.RootHost;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.host.Natives;
-import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +22,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
+import static dev.libpool.node.pool.PoolFixtures.assertReady;
+import static dev.libpool.node.pool.PoolFixtures.digest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -217,16 +213,7 @@ class PoolFaultsIT {
     }
 
     private SharedLibraryPool pool() {
-        SharedLibraryPoolSpec spec = new SharedLibraryPoolSpec();
-        PoolSource src = new PoolSource();
-        src.setHostPath(new HostPathSource(source.toString()));
-        spec.setSource(src);
-        spec.setMaxSize(new Quantity("64Mi"));
-        spec.setNamespaceSelector(new LabelSelector());
-        SharedLibraryPool pool = new SharedLibraryPool();
-        pool.setMetadata(new ObjectMetaBuilder().withName("it").withGeneration(1L).build());
-        pool.setSpec(spec);
-        return pool;
+        return PoolFixtures.pool(source, spec -> { });
     }
 
     /** New content for one library of the source: the next build is a new generation. */
@@ -271,14 +258,5 @@ class PoolFaultsIT {
 
     private static String javaBinary() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static void assertReady(PoolService.Result r) {
-        assertThat(r.state().getState()).as(r.state().getReason() + ": " + r.state().getMessage())
-                .isEqualTo(NodePoolState.State.Ready);
-    }
-
-    private static String digest(PoolService.Result r) {
-        return r.state().getImage().getDigest().substring("sha256:".length());
     }
 }

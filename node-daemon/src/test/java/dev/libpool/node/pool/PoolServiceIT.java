@@ -1,8 +1,6 @@
 package dev.libpool.node.pool;
 
-import dev.libpool.api.v1alpha1.HostPathSource;
 import dev.libpool.api.v1alpha1.NodePoolState;
-import dev.libpool.api.v1alpha1.PoolSource;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
 import dev.libpool.node.RootHost;
@@ -10,8 +8,6 @@ import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.host.Natives;
 import dev.libpool.node.pool.PoolFailure.Reason;
-import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -317,11 +313,11 @@ class PoolServiceIT {
     }
 
     private static void assertReady(PoolService.Result r) {
-        assertThat(r.state().getState()).as(r.state().getReason() + ": " + r.state().getMessage()).isEqualTo(NodePoolState.State.Ready);
+        PoolFixtures.assertReady(r);
     }
 
     private static String digest(PoolService.Result r) {
-        return r.state().getImage().getDigest().substring("sha256:".length());
+        return PoolFixtures.digest(r);
     }
 
     private long dataBytes(PoolService.Result r) {
@@ -352,16 +348,6 @@ class PoolServiceIT {
     }
 
     private SharedLibraryPool pool(Consumer<SharedLibraryPoolSpec> change) {
-        SharedLibraryPoolSpec spec = new SharedLibraryPoolSpec();
-        PoolSource src = new PoolSource();
-        src.setHostPath(new HostPathSource(source.toString()));
-        spec.setSource(src);
-        spec.setMaxSize(new Quantity("64Mi"));
-        spec.setNamespaceSelector(new LabelSelector());
-        change.accept(spec);
-        SharedLibraryPool pool = new SharedLibraryPool();
-        pool.setMetadata(new ObjectMetaBuilder().withName("it").withGeneration(1L).build());
-        pool.setSpec(spec);
-        return pool;
+        return PoolFixtures.pool(source, change);
     }
 }
