@@ -13,14 +13,25 @@ import java.util.TreeSet;
  * prefix, foreign namespaces in the metadata, non-ASCII text, and one to three pool disks. The generator knows
  * which slots are explicit and how many devices libvirt will place itself, so the test can check the hook.
  */
-final class FuzzDomain {
+public final class FuzzDomain {
 
-    record Case(String xml, boolean q35, Set<Integer> explicitSlots, int placedByLibvirt, List<String> pools) {
+    public record Case(String xml, boolean q35, Set<Integer> explicitSlots, int placedByLibvirt, List<String> pools) {
         /** Root-bus slots that neither the machine's built-in devices nor the domain's addresses hold. */
-        int freeSlots() {
+        public int freeSlots() {
             return 30 - explicitSlots.size(); // q35: 0x01-0x1e, i440fx: 0x02-0x1f
         }
+
+        /**
+         * Whether the hook must refuse: it keeps the slots libvirt fills bottom-up free (one per unaddressed device,
+         * plus a few libvirt adds by itself), and fewer than one per pool remain above them.
+         */
+        public boolean crowded() {
+            return freeSlots() - placedByLibvirt - IMPLICIT_ALLOWANCE < pools.size();
+        }
     }
+
+    /** Devices libvirt may add by itself (onDefineDomain.py IMPLICIT_DEVICES). */
+    private static final int IMPLICIT_ALLOWANCE = 4;
 
     /** Devices that sit on a PCI slot of their own, each with an optional explicit address. */
     private static final List<String> PCI_DEVICES = List.of(
@@ -41,7 +52,7 @@ final class FuzzDomain {
     private FuzzDomain() {
     }
 
-    static Case generate(long seed) {
+    public static Case generate(long seed) {
         Random r = new Random(seed);
         boolean q35 = r.nextBoolean();
         List<Integer> free = new ArrayList<>();
