@@ -2,7 +2,7 @@ package dev.libpool.guest;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -53,7 +53,8 @@ public final class FuzzDomain {
     }
 
     public static Case generate(long seed) {
-        Random r = new Random(seed);
+        // SplittableRandom mixes the seed: java.util.Random's first values for seeds 0, 1, 2... are alike.
+        SplittableRandom r = new SplittableRandom(seed);
         boolean q35 = r.nextBoolean();
         List<Integer> free = new ArrayList<>();
         for (int slot = q35 ? 1 : 2; slot <= (q35 ? 0x1e : 0x1f); slot++) {
