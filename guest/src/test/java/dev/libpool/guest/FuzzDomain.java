@@ -46,8 +46,7 @@ public final class FuzzDomain {
     private static final List<String> OTHER_DEVICES = List.of(
             "<serial type='pty'><target port='0'/></serial>",
             "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='/var/lib/c%1$d.iso'/>"
-                    + "<target dev='sd%2$s' bus='sata'/><readonly/></disk>",
-            "<graphics type='vnc' port='-1'/>");
+                    + "<target dev='sd%2$s' bus='sata'/><readonly/></disk>");
 
     private FuzzDomain() {
     }
@@ -86,6 +85,9 @@ public final class FuzzDomain {
             }
             int index = template.contains("virtio-serial") ? serialIndex++ : i;
             devices.append(template.formatted(index, letters, address)).append('\n');
+        }
+        if (r.nextBoolean()) {
+            devices.append("<graphics type='vnc' port='-1'/>\n"); // libvirt starts at most one per type
         }
         devices.append(balloon ? "<memballoon model='virtio'/>\n" : "<memballoon model='none'/>\n");
         placed += balloon ? 1 : 0;
