@@ -316,6 +316,7 @@ def free_root_slot(domain, taken_by_commandline):
                 slot = root_bus_slot(address)
                 if slot is not None:
                     taken.add(slot)
+    unaddressed += sata_controller_slots(domain)
     free = [slot for slot in range(ROOT_BUS_SLOTS) if slot not in taken]
     libvirts = set(free[:unaddressed + IMPLICIT_DEVICES])
     for slot in reversed(free):
@@ -324,6 +325,49 @@ def free_root_slot(domain, taken_by_commandline):
     raise HookError("no PCI slot on the root bus is surely free for the pool device: the domain holds "
                     "%d explicit root-bus addresses and %d devices libvirt will place; move some "
                     "devices behind a PCIe root port or bridge" % (len(taken), unaddressed))
+
+
+def sata_controller_slots(domain):
+    """Root-bus slots the SATA controllers of the domain's SATA disks may take. libvirt gives a SATA disk
+    controller index/6 of its target name (sda = 0, sdz = 25, sdaa = 26) or the controller of its drive
+    <address>, and adds every controller up to the highest index; on q35 the first one is built in (0x1f)."""
+    highest = -1
+    for devices in child_elements(domain, "devices"):
+        for device in element_children(devices):
+            if device.namespaceURI is not None:
+                continue
+            if device.localName == "controller" and device.getAttribute("type") == "sata":
+                highest = max(highest, small_int(device.getAttribute("index") or "0"))
+            target = first_child(device, "target") if device.localName == "disk" else None
+            if target is None or target.getAttribute("bus") != "sata":
+                continue
+            address = first_child(device, "address")
+            if address is not None and address.getAttribute("type") == "drive":
+                highest = max(highest, small_int(address.getAttribute("controller") or "0"))
+            else:
+                highest = max(highest, disk_index(target.getAttribute("dev")) // 6)
+    controllers = highest + 1
+    return max(0, controllers - 1) if is_q35(domain) else controllers
+
+
+def disk_index(dev):
+    """sda -> 0, sdz -> 25, sdaa -> 26 (libvirt's virDiskNameToIndex); an unknown name counts as 0."""
+    letters = dev[2:] if dev[:2] in ("sd", "hd", "vd") else ""
+    if not letters or not letters.isalpha() or not letters.islower() or len(letters) > 4:
+        return 0
+    index = 0
+    for letter in letters:
+        index = index * 26 + (ord(letter) - ord("a") + 1)
+    return index - 1
+
+
+def small_int(text):
+    """A controller index as libvirt reads it; absurd values are capped so a hostile domain cannot make
+    the hook reserve more than the root bus holds."""
+    try:
+        return min(c_number(text), ROOT_BUS_SLOTS)
+    except ValueError:
+        raise HookError("controller index %r is not numeric" % text)
 
 
 def may_take_a_slot(device):

@@ -66,10 +66,17 @@ public final class FuzzDomain {
         boolean balloon = r.nextBoolean();
         int count = r.nextInt(41);
         int serialIndex = 0;
+        int highestSataController = -1;
         for (int i = 0; i < count; i++) {
             String letters = "" + (char) ('a' + i / 26) + (char) ('a' + i % 26);
             if (r.nextInt(5) == 0) {
-                devices.append(OTHER_DEVICES.get(r.nextInt(OTHER_DEVICES.size())).formatted(i, letters)).append('\n');
+                String other = OTHER_DEVICES.get(r.nextInt(OTHER_DEVICES.size()));
+                if (other.contains("bus='sata'")) {
+                    // libvirt puts disk sdXY on SATA controller index/6 and adds every controller up to it
+                    highestSataController = Math.max(highestSataController, ((letters.charAt(0) - 'a' + 1) * 26
+                            + (letters.charAt(1) - 'a' + 1) - 1) / 6);
+                }
+                devices.append(other.formatted(i, letters)).append('\n');
                 continue;
             }
             String template = PCI_DEVICES.get(r.nextInt(PCI_DEVICES.size()));
@@ -91,6 +98,8 @@ public final class FuzzDomain {
         }
         devices.append(balloon ? "<memballoon model='virtio'/>\n" : "<memballoon model='none'/>\n");
         placed += balloon ? 1 : 0;
+        // each SATA controller is a PCI device libvirt places itself; q35's first one is built in (0x1f)
+        placed += Math.max(0, highestSataController + 1 - (q35 ? 1 : 0));
 
         String prefix = List.of("qemu", "q", "libvirtqemu").get(r.nextInt(3));
         StringBuilder commandline = new StringBuilder();
