@@ -68,14 +68,21 @@ public final class LibrarySelector {
                 if (byRealPath.containsKey(real) || exclude.matches(real)) {
                     continue; // exclude names files: a link to an excluded file does not bring it back
                 }
-                Optional<String> unfit = GuestPaths.problem("/" + real);
-                if (unfit.isPresent()) {
-                    skipped.add(GuestPaths.printable(matched) + " (refused: " + unfit.get() + ")");
+                // the name itself first (one Java cannot even decode names no file), then a link to nothing is
+                // named as such wherever it points, then where the link leads
+                Optional<String> unfitName = GuestPaths.problem("/" + matched);
+                if (unfitName.isPresent()) {
+                    skipped.add(GuestPaths.printable(matched) + " (refused: " + unfitName.get() + ")");
                     continue;
                 }
                 if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
                     skipped.add(GuestPaths.printable(matched) + " (" + (Files.exists(file, LinkOption.NOFOLLOW_LINKS)
                             ? "not a regular file" : "dangling link") + ")");
+                    continue;
+                }
+                Optional<String> unfit = GuestPaths.problem("/" + real);
+                if (unfit.isPresent()) {
+                    skipped.add(GuestPaths.printable(matched) + " (refused: " + unfit.get() + ")");
                     continue;
                 }
                 SourceFacts.Facts known = facts.of(file);
