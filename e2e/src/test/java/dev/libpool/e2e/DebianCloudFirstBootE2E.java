@@ -2,6 +2,7 @@ package dev.libpool.e2e;
 
 import dev.libpool.e2e.lab.DistroProbe;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.libpool.api.v1alpha1.VmContract;
 import dev.libpool.guest.CloudInitBootstrap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -26,6 +27,8 @@ class DebianCloudFirstBootE2E {
 
         assertThat(CloudInitBootstrap.pools(run.userData)).as("pools in the merged user data").hasSize(1);
         assertThat(run.userData).as("merged user data keeps the user's own keys").contains("ssh_pwauth: false");
+        assertThat(run.userData.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+                .as("the merged user data fits KubeVirt's inline limit").isLessThanOrEqualTo(VmContract.INLINE_USER_DATA_LIMIT);
         assertThat(probe.require(1, "cloud-init")).as("cloud-init status on the first boot").contains("done");
         assertThat(probe.require(1, "unit-file")).as("early-boot unit libpool-" + pool + ".service").isEqualTo("present");
         assertThat(probe.require(1, "unit-enabled")).as("early-boot unit enabled").isEqualTo("enabled");

@@ -1,5 +1,9 @@
 package dev.libpool.e2e;
 
+import dev.libpool.e2e.lab.Command;
+import dev.libpool.e2e.lab.KubeVirtHook;
+import dev.libpool.e2e.lab.LibvirtDaemon;
+import dev.libpool.e2e.lab.Progress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

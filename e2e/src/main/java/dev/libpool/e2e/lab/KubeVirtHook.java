@@ -14,17 +14,17 @@ import java.time.Duration;
  * Runs the real onDefineDomain hook of the guest module over a domain, exactly as KubeVirt's sidecar-shim
  * does: {@code onDefineDomain --vmi <json> --domain <xml>}, the new domain on stdout.
  */
-final class KubeVirtHook {
+public final class KubeVirtHook {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path script;
 
-    KubeVirtHook(Path workDir) {
+    public KubeVirtHook(Path workDir) {
         this.script = workDir.resolve(GuestScripts.HOOK);
         GuestKernel.write(script, GuestScripts.hookScript());
     }
 
-    String onDefineDomain(String domainXml, String vmName, String pool, Path poolFile) {
+    public String onDefineDomain(String domainXml, String vmName, String pool, Path poolFile) {
         return Command.run(Duration.ofSeconds(60), "/usr/bin/python3", script.toString(),
                 "--vmi", vmi(vmName, pool, poolFile), "--domain", domainXml);
     }
