@@ -73,7 +73,7 @@ console() {
 # --- counters per skip reason (plain variables: POSIX sh has no arrays) -----------------------
 # The loop below runs once per library, often under emulation: it avoids starting processes where
 # the shell itself can do the work.
-REASONS="missing not-regular size sha256 already-attached mountpoint pool-mismatch mount-failed"
+REASONS="missing not-regular size sha256 already-attached mountpoint pool-mismatch mount-failed record-failed unsafe-name outside-library-dirs symlink-escape"
 NL='
 '
 
@@ -166,11 +166,49 @@ esac
 # --- 2. the manifest must be complete and well-formed before anything is mounted ---------------
 MANIFEST=$META/manifest.tsv
 [ -r "$MANIFEST" ] || refuse "manifest $MANIFEST is missing"
+# A path holding a tab or newline breaks its line into fields or lines that fail here: the whole manifest is
+# refused. What a well-formed line names is checked entry by entry below (entry_problem).
 bad=$(awk -F '\t' '
-    NF != 3 || length($1) != 64 || $1 !~ /^[0-9a-f]+$/ || $2 !~ /^[0-9]+$/ ||
-    $3 !~ /^\// || $3 ~ /(^|\/)\.\.?(\/|$)/ { print NR; exit }
+    NF != 3 || length($1) != 64 || $1 !~ /^[0-9a-f]+$/ || $2 !~ /^[0-9]+$/ || length($2) > 15 ||
+    $3 !~ /^\// { print NR; exit }
     END { if (NR == 0) print "empty" }' "$MANIFEST")
 [ -z "$bad" ] || refuse "manifest $MANIFEST is corrupt (line $bad)"
+
+# --- untrusted manifest entries ----------------------------------------------------------------
+# The manifest is data from outside the guest: a path is only used when it is made of the portable
+# characters, has no empty, . or .. segment, lies in a library directory, and still does after the
+# guest's own symlinks are resolved. The node daemon applies the same rule (GuestPaths.java).
+LIBRARY_DIRS="/lib /lib32 /lib64 /libx32 /usr/lib /usr/lib32 /usr/lib64 /usr/libx32 /usr/local/lib /usr/local/lib64 /opt"
+# Spelled out, not as ranges: a range such as A-Z follows the locale's collation in some shells.
+PATH_CHARS='abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+@%,:=~-'
+
+in_library_dir() { # absolute path (guest-relative)
+    for d in $LIBRARY_DIRS; do
+        case "$1" in "$d"/?*) return 0 ;; esac
+    done
+    return 1
+}
+
+entry_problem() { # path -> sets $problem to a skip reason, or empty
+    problem=
+    case "$1" in
+        *[!$PATH_CHARS]*) problem=unsafe-name; return ;;
+        */|*//*|*/./*|*/.|*/../*|*/..) problem=unsafe-name; return ;;
+    esac
+    in_library_dir "$1" || problem=outside-library-dirs
+}
+
+# The guest root as the kernel sees it, so that canonical targets can be checked against it.
+CANONICAL_ROOT=$(cd "$ROOT/" && pwd -P) || refuse "guest root $ROOT/ is not accessible"
+CANONICAL_ROOT=${CANONICAL_ROOT%/}
+CANONICAL_MNT=$(cd "$MNT" && pwd -P) || refuse "cannot enter $MNT"
+
+# --- tools: without them nothing can be verified or undone, so nothing is mounted ---------------
+for tool in sha256sum mount umount awk; do
+    command -v "$tool" >/dev/null 2>&1 ||
+        refuse "$tool is missing in this guest: install it (coreutils, util-linux or busybox) to attach the pool"
+done
+
 
 # --- 3. verify: is the guest's file the pool's file? (cheap on every boot) ----------------------
 # A file is proven identical once, by reading it: the sha256 of the guest copy (O_DIRECT, so the copies
@@ -191,7 +229,7 @@ verify_trusted() { # path: owned by root, writable by nobody else
     esac
 }
 
-verify_load() { # manifest plan: the cache if it can be trusted; plan = manifest + stat of both files
+verify_load() { # manifest: the cache, if it can be trusted
     (umask 077 && mkdir -p "$CACHE_DIR") 2>/dev/null
     CACHE_FILE=$CACHE_DIR/$POOL.tsv
     CACHE=$NL
@@ -204,25 +242,31 @@ verify_load() { # manifest plan: the cache if it can be trusted; plan = manifest
         [ -f "$CACHE_FILE" ] && CACHE="$NL$(cat "$CACHE_FILE")$NL"
     fi
     NOW=$(date +%s)
-    old_ifs=$IFS
-    IFS=$NL
-    set -f
+}
+
+verify_plan() { # manifest -> on stdout, per entry: its 3 fields, size ctime key of the guest file, size of the pool file
     # One stat process for all files (a process start costs tens of ms under emulation), joined to the
     # manifest by awk: shell pattern removal on a long string is quadratic. Missing files only print to
     # stderr; names the command line cannot hold leave "-", and verify_stat asks for them one by one.
+    # Nothing is written to a file: a full /run must not turn into an empty plan.
+    old_ifs=$IFS
+    IFS=$NL
+    set -f
     stat -c "%n$TAB%s$TAB%Z$TAB%d:%i:%s:%y:%z" \
-        $(awk -F '\t' -v r="$ROOT" -v m="$MNT" '{ print r $3; print m $3 }' "$1") >"$2.stat" 2>/dev/null
+        $(awk -F '\t' -v r="$ROOT" -v m="$MNT" '{ print r $3; print m $3 }' "$1") 2>/dev/null |
+        awk -F '\t' -v OFS='\t' -v r="$ROOT" -v m="$MNT" -v manifest="$1" '
+            { st[$1] = $2 OFS $3 OFS $4 }
+            END {
+                while ((getline line < manifest) > 0) {
+                    split(line, f, "\t")
+                    g = (r f[3]) in st ? st[r f[3]] : "-" OFS "-" OFS "-"
+                    p = (m f[3]) in st ? st[m f[3]] : "-" OFS "-" OFS "-"
+                    split(p, pf, OFS)
+                    print f[1], f[2], f[3], g, pf[1]
+                }
+            }'
     set +f
     IFS=$old_ifs
-    awk -F '\t' -v OFS='\t' -v r="$ROOT" -v m="$MNT" '
-        FILENAME == ARGV[1] { st[$1] = $2 OFS $3 OFS $4; next }
-        {
-            g = (r $3) in st ? st[r $3] : "-" OFS "-" OFS "-"
-            p = (m $3) in st ? st[m $3] : "-" OFS "-" OFS "-"
-            split(p, pf, OFS)
-            print $1, $2, $3, g, pf[1]
-        }' "$2.stat" "$1" >"$2"
-    rm -f "$2.stat"
 }
 
 verify_stat() { # file -> $st_size $st_ctime $st_key, for a file the joined stat missed
@@ -262,7 +306,8 @@ verify_save() { # replaces the cache with what this run proved (entries of vanis
 # --- 4. substitute what matches: one mount process for all files ------------------------------
 mkdir -p "$RUN_DIR" || refuse "cannot create $RUN_DIR"
 RECORD=$RUN_DIR/$POOL.mounts
-touch "$RECORD"
+# Every bind mount is recorded (detach.sh undoes what is recorded): no record, no mount.
+: >>"$RECORD" || refuse "cannot write $RECORD ($RUN_DIR is full or read-only)"
 # Newline-framed lists, searched with case patterns instead of one grep per library.
 MOUNTED="$NL$(awk '{ print $5 }' /proc/self/mountinfo)$NL"
 RECORDED="$NL$(cat "$RECORD")$NL"
@@ -271,6 +316,8 @@ LAST_CANONICAL=
 QUEUED=       # "<size>\t<pool file>\t<target>" lines to bind-mount
 FSTAB=$RUN_DIR/.$POOL.fstab.$$
 : >"$FSTAB" || refuse "cannot write $FSTAB"
+LAST_POOL_DIR=
+LAST_POOL_CANONICAL=
 
 spell() { # $1 as fstab and mountinfo write it (octal escapes for space, tab, backslash) -> $spelled
     case "$1" in
@@ -279,10 +326,13 @@ spell() { # $1 as fstab and mountinfo write it (octal escapes for space, tab, ba
     esac
 }
 
-PLAN=$RUN_DIR/.$POOL.plan.$$
-verify_load "$MANIFEST" "$PLAN"
+verify_load "$MANIFEST"
+PLAN=$(verify_plan "$MANIFEST")
 while IFS=$TAB read -r sha size path g_size g_ctime g_key p_size <&3; do
+    [ -n "$sha" ] || continue
     ENTRIES=$((ENTRIES + 1))
+    entry_problem "$path"
+    if [ -n "$problem" ]; then skip "$problem" "$path"; continue; fi
     guest=$ROOT$path
     if [ -L "$guest" ]; then skip not-regular "$path"; continue; fi
     if [ ! -e "$guest" ]; then skip missing "$path"; continue; fi
@@ -295,6 +345,10 @@ while IFS=$TAB read -r sha size path g_size g_ctime g_key p_size <&3; do
         LAST_CANONICAL=$(cd "$dir" && pwd -P)
     fi
     target=$LAST_CANONICAL/${guest##*/}
+    # A guest symlink in the directory path may only lead to another library directory (merged /usr).
+    case "$target" in "$CANONICAL_ROOT"/*) in_library_dir "${target#"$CANONICAL_ROOT"}" && escaped=false || escaped=true ;;
+        *) escaped=true ;; esac
+    if [ "$escaped" = true ] || [ -z "$LAST_CANONICAL" ]; then skip symlink-escape "$path"; continue; fi
     spell "$target"
     case "$MOUNTED" in *"$NL$spelled$NL"*) mounted=true ;; *) mounted=false ;; esac
     if [ "$mounted" = true ]; then
@@ -310,7 +364,13 @@ while IFS=$TAB read -r sha size path g_size g_ctime g_key p_size <&3; do
     # The pool side is read-only and hashed by the node daemon; a size check catches a torn image.
     pool_file=$MNT$path
     [ "$p_size" != - ] || { verify_stat "$pool_file"; p_size=$st_size; }
-    if [ -L "$pool_file" ] || [ ! -f "$pool_file" ] || [ "$p_size" != "$size" ]; then
+    # The image's own directories must not be links either (the source of the bind mount stays in the pool).
+    if [ "${path%/*}" != "$LAST_POOL_DIR" ]; then
+        LAST_POOL_DIR=${path%/*}
+        LAST_POOL_CANONICAL=$(cd "${pool_file%/*}" 2>/dev/null && pwd -P)
+    fi
+    if [ "$LAST_POOL_CANONICAL" != "$CANONICAL_MNT$LAST_POOL_DIR" ] || [ -L "$pool_file" ] || [ ! -f "$pool_file" ] ||
+        [ "$p_size" != "$size" ]; then
         skip pool-mismatch "$path"; continue
     fi
     verify "$path" "$guest" "$sha" "$size" "$g_size" "$g_ctime" "$g_key"
@@ -323,8 +383,9 @@ while IFS=$TAB read -r sha size path g_size g_ctime g_key p_size <&3; do
     printf '%s %s none bind,ro 0 0\n' "$spelled" "$target_spelled" >>"$FSTAB"
     QUEUED="$QUEUED$size$TAB$pool_file$TAB$target$NL"
     MOUNTED="$MOUNTED$target_spelled$NL"
-done 3<"$PLAN"
-rm -f "$PLAN"
+done 3<<PLAN
+$PLAN
+PLAN
 
 # Bind-mount every queued file read-only in one mount(8) run; then each one is looked up in the mount
 # table, and one that is missing or not read-only (a mount(8) that ignores ro for binds) is redone alone.
@@ -346,7 +407,14 @@ while IFS=$TAB read -r size pool_file target <&3; do
                 skip mount-failed "${target#"$ROOT"}"; continue
             fi ;;
     esac
-    echo "$target" >>"$RECORD"
+    # Every bind mount is recorded (detach.sh undoes what is recorded): what cannot be recorded is undone. A
+    # target unmounted by hand since it was recorded is mounted again under the same record line.
+    case "$RECORDED" in *"$NL$target$NL"*) recorded=true ;; *) recorded=false ;; esac
+    if [ "$recorded" = false ] && ! { echo "$target" >>"$RECORD"; } 2>/dev/null; then
+        umount "$target" 2>/dev/null
+        skip record-failed "${target#"$ROOT"}"; continue
+    fi
+    RECORDED="$RECORDED$target$NL"
     SUB_FILES=$((SUB_FILES + 1)); SUB_BYTES=$((SUB_BYTES + size))
     ATT_FILES=$((ATT_FILES + 1)); ATT_BYTES=$((ATT_BYTES + size))
 done 3<<QUEUE

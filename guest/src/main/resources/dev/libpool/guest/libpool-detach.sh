@@ -29,6 +29,8 @@ detach_record() { # record file
         case "$mounted" in *"$NL$target$NL"*) ;; *) continue ;; esac
         if umount "$target" 2>/dev/null || umount -l "$target" 2>/dev/null; then
             unmounted=$((unmounted + 1))
+            # One mount fewer there: a target recorded twice (older attach.sh) is not unmounted twice.
+            mounted="${mounted%%"$NL$target$NL"*}$NL${mounted#*"$NL$target$NL"}"
         else
             failed=$((failed + 1))
             echo "libpool: cannot unmount $target" >&2

@@ -25,6 +25,7 @@ import re
 import stat
 import sys
 from xml.dom import minidom
+from xml.parsers import expat
 from xml.parsers.expat import ExpatError
 
 QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
@@ -40,8 +41,18 @@ DEVICE_ALIGN = 2 * MIB
 # maxMemory is rounded up to whole GiB: QEMU places each device memory region at an aligned
 # address, a round figure leaves room for that alignment.
 MAXMEM_ALIGN = GIB
-# PCI slots for the pool devices, far above the ones libvirt assigns from 1 upwards.
-FIRST_POOL_SLOT = 0x10
+# Root-bus PCI slots (0..31). libvirt hands out the free ones from the bottom up, so pool devices
+# take them from the top down. Slot 0 is the host bridge on both machines; i440fx has PIIX3 at 1,
+# q35 the ICH9 functions (LPC, SATA, SMBus) at 0x1f.
+ROOT_BUS_SLOTS = 32
+BUILTIN_SLOTS = {"q35": {0, 0x1f}, "i440fx": {0, 1}}
+# Devices libvirt adds by itself when the domain lacks them (USB controller, memballoon, video for
+# graphics, a SATA/IDE controller): each may take one more slot from the bottom.
+IMPLICIT_DEVICES = 4
+# <devices> children that never sit on a PCI slot of their own (they hang off a controller, or are
+# not PCI at all).
+NEVER_PCI = {"emulator", "graphics", "serial", "console", "parallel", "channel", "smartcard", "hub",
+             "redirdev", "lease", "tpm", "audio", "panic", "memory", "iommu"}
 
 # libvirt's scaled integers (docs: formatdomain "memory"); default unit is KiB.
 UNITS = {
@@ -63,7 +74,10 @@ def main(argv):
     parser.add_argument("--domain", required=True, help="the libvirt domain XML")
     args = parser.parse_args(argv)
     try:
-        output = transform(args.domain, args.vmi)
+        try:
+            output = transform(args.domain, args.vmi)
+        except RecursionError:
+            raise HookError("the domain XML is nested too deeply to process")
     except HookError as error:
         sys.stderr.write("libpool onDefineDomain: %s\n" % error)
         return 1
@@ -73,10 +87,7 @@ def main(argv):
 
 def transform(domain_xml, vmi_json):
     """Returns the domain XML with every pool disk turned into a read-only virtio-pmem device."""
-    try:
-        document = minidom.parseString(domain_xml)
-    except ExpatError as error:
-        raise HookError("the domain XML does not parse (%s)" % error)
+    document = parse_domain(domain_xml)
     domain = document.documentElement
     if domain.namespaceURI is not None or domain.localName != "domain":
         raise HookError("the root element is <%s>, expected <domain>" % domain.tagName)
@@ -95,6 +106,24 @@ def transform(domain_xml, vmi_json):
     ensure_numa(document, domain, ram)
     ensure_max_memory(document, domain, ram, commandline.libpool_device_sizes(), added)
     return "".join(node.toxml() for node in document.childNodes) + "\n"
+
+
+def parse_domain(domain_xml):
+    """The domain as a DOM. A libvirt domain has no DOCTYPE: one is refused before minidom sees the
+    text, so no entity is ever expanded or fetched (billion laughs, external entities)."""
+    def refuse_dtd(*_):
+        raise HookError("the domain XML has a DOCTYPE or entity declaration; libvirt domains have "
+                        "none and the hook expands no entities")
+    guard = expat.ParserCreate()
+    guard.StartDoctypeDeclHandler = refuse_dtd
+    guard.EntityDeclHandler = refuse_dtd
+    try:
+        guard.Parse(domain_xml, True)
+        return minidom.parseString(domain_xml)
+    except ExpatError as error:
+        raise HookError("the domain XML does not parse (%s)" % error)
+    except UnicodeError:
+        raise HookError("the domain XML is not valid UTF-8 text")
 
 
 def find_pool_disks(domain):
@@ -220,25 +249,27 @@ class QemuCommandline:
             memdev, path.replace(",", ",,"), size)
         # An explicit slot: QEMU creates this keyval -device before libvirt's JSON ones, so without an
         # address it takes slot 1, which libvirt gave its own pcie-root-port, and QEMU refuses to start.
-        bus = "pcie.0" if "q35" in machine_type(self._domain) else "pci.0"
-        pmem = "virtio-pmem-pci,memdev=%s,id=%s,bus=%s,addr=%#x" % (memdev, device, bus, self._free_slot())
+        bus = "pcie.0" if is_q35(self._domain) else "pci.0"
+        slot = free_root_slot(self._domain, self._device_slots())
+        pmem = "virtio-pmem-pci,memdev=%s,id=%s,bus=%s,addr=%#x" % (memdev, device, bus, slot)
         for value in ("-object", backend, "-device", pmem):
             arg = self._document.createElementNS(QEMU_NS, self._qname("arg"))
             arg.setAttribute("value", value)
             append_indented(self._element, arg)
         return not stale
 
-    def _free_slot(self):
-        """The first slot from FIRST_POOL_SLOT that no -device on the command line has taken."""
+    def _device_slots(self):
+        """Root-bus slots that -device arguments on the command line hold (QEMU reads addr in hex)."""
         used = set()
-        for arg in self._args():
-            addr = qemu_options(arg.getAttribute("value")).get("addr", "")
-            if re.match(r"^0x[0-9a-fA-F]+$", addr):
-                used.add(int(addr, 16))
-        slot = FIRST_POOL_SLOT
-        while slot in used:
-            slot += 1
-        return slot
+        args = self._args()
+        for flag, value in zip(args, args[1:]):
+            if flag.getAttribute("value") != "-device":
+                continue
+            opts = qemu_options(value.getAttribute("value"))
+            match = re.match(r"^(0[xX])?([0-9a-fA-F]{1,2})(\.[0-7])?$", opts.get("addr", ""))
+            if match and opts.get("bus", "pcie.0") in ("pcie.0", "pci.0"):
+                used.add(int(match.group(2), 16))
+        return used
 
     def _remove_pairs(self, matches):
         args = self._args()
@@ -263,10 +294,125 @@ class QemuCommandline:
         return sizes
 
 
-def machine_type(domain):
+def is_q35(domain):
     os_element = first_child(domain, "os")
     type_element = first_child(os_element, "type") if os_element is not None else None
-    return type_element.getAttribute("machine") if type_element is not None else ""
+    return "q35" in (type_element.getAttribute("machine") if type_element is not None else "")
+
+
+def free_root_slot(domain, taken_by_commandline):
+    """The highest root-bus slot that no <address> of the domain, no -device and nothing libvirt will
+    assign (bottom up, at most one slot per device without an address) can take."""
+    taken = set(BUILTIN_SLOTS["q35" if is_q35(domain) else "i440fx"]) | taken_by_commandline
+    unaddressed = 0
+    for devices in child_elements(domain, "devices"):
+        for device in element_children(devices):
+            if device.namespaceURI is not None:
+                continue
+            address = first_child(device, "address")
+            if address is None:
+                unaddressed += may_take_a_slot(device)
+            elif address.getAttribute("type") == "pci":
+                slot = root_bus_slot(address)
+                if slot is not None:
+                    taken.add(slot)
+    unaddressed += sata_controller_slots(domain)
+    free = [slot for slot in range(ROOT_BUS_SLOTS) if slot not in taken]
+    libvirts = set(free[:unaddressed + IMPLICIT_DEVICES])
+    for slot in reversed(free):
+        if slot not in libvirts:
+            return slot
+    raise HookError("no PCI slot on the root bus is surely free for the pool device: the domain holds "
+                    "%d explicit root-bus addresses and %d devices libvirt will place; move some "
+                    "devices behind a PCIe root port or bridge" % (len(taken), unaddressed))
+
+
+def sata_controller_slots(domain):
+    """Root-bus slots the SATA controllers of the domain's SATA disks may take. libvirt gives a SATA disk
+    controller index/6 of its target name (sda = 0, sdz = 25, sdaa = 26) or the controller of its drive
+    <address>, and adds every controller up to the highest index; on q35 the first one is built in (0x1f)."""
+    highest = -1
+    for devices in child_elements(domain, "devices"):
+        for device in element_children(devices):
+            if device.namespaceURI is not None:
+                continue
+            if device.localName == "controller" and device.getAttribute("type") == "sata":
+                highest = max(highest, small_int(device.getAttribute("index") or "0"))
+            target = first_child(device, "target") if device.localName == "disk" else None
+            if target is None or target.getAttribute("bus") != "sata":
+                continue
+            address = first_child(device, "address")
+            if address is not None and address.getAttribute("type") == "drive":
+                highest = max(highest, small_int(address.getAttribute("controller") or "0"))
+            else:
+                highest = max(highest, disk_index(target.getAttribute("dev")) // 6)
+    controllers = highest + 1
+    return max(0, controllers - 1) if is_q35(domain) else controllers
+
+
+def disk_index(dev):
+    """sda -> 0, sdz -> 25, sdaa -> 26 (libvirt's virDiskNameToIndex); an unknown name counts as 0."""
+    letters = dev[2:] if dev[:2] in ("sd", "hd", "vd") else ""
+    if not letters or not letters.isalpha() or not letters.islower() or len(letters) > 4:
+        return 0
+    index = 0
+    for letter in letters:
+        index = index * 26 + (ord(letter) - ord("a") + 1)
+    return index - 1
+
+
+def small_int(text):
+    """A controller index as libvirt reads it; absurd values are capped so a hostile domain cannot make
+    the hook reserve more than the root bus holds."""
+    try:
+        return min(c_number(text), ROOT_BUS_SLOTS)
+    except ValueError:
+        raise HookError("controller index %r is not numeric" % text)
+
+
+def may_take_a_slot(device):
+    """1 when libvirt may give this device without an <address> a root-bus PCI slot of its own."""
+    name = device.localName
+    model = first_child(device, "model")
+    if name in NEVER_PCI:
+        return 0
+    if name == "disk":
+        target = first_child(device, "target")
+        return 1 if target is not None and target.getAttribute("bus") == "virtio" else 0
+    if name == "controller":
+        kind, model_name = device.getAttribute("type"), device.getAttribute("model")
+        builtin = kind in ("ide", "fdc", "sata", "ccid", "xenbus", "isa") or model_name in ("none", "pci-root", "pcie-root")
+        return 0 if builtin else 1
+    if name in ("memballoon", "watchdog") and device.getAttribute("model") in ("none", "itco", "ib700", "diag288"):
+        return 0
+    if name == "video" and model is not None and model.getAttribute("type") == "none":
+        return 0
+    if name == "input" and device.getAttribute("bus") != "virtio":
+        return 0
+    return 1
+
+
+def root_bus_slot(address):
+    """The slot of a PCI <address> on domain 0, bus 0, or None (libvirt reads the numbers like strtoul
+    with base 0: 0x.. hex, 0.. octal, else decimal)."""
+    try:
+        domain_number = c_number(address.getAttribute("domain") or "0")
+        bus = c_number(address.getAttribute("bus") or "0")
+        slot = c_number(address.getAttribute("slot") or "0")
+    except ValueError:
+        raise HookError("PCI <address> with domain=%r bus=%r slot=%r is not numeric"
+                        % (address.getAttribute("domain"), address.getAttribute("bus"),
+                           address.getAttribute("slot")))
+    return slot if domain_number == 0 and bus == 0 else None
+
+
+def c_number(text):
+    text = text.strip()
+    if text.lower().startswith("0x"):
+        return int(text[2:], 16)
+    if len(text) > 1 and text.startswith("0"):
+        return int(text[1:], 8)
+    return int(text, 10)
 
 
 def qemu_options(value):

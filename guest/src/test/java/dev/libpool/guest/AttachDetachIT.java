@@ -43,7 +43,7 @@ class AttachDetachIT {
     }
 
     /** The pool under test, mounted read-only at {@code mnt} by the scenario's setup. */
-    private record Pool(Path mnt, Path fakeMounts, String shellEnv) {
+    record Pool(Path mnt, Path fakeMounts, String shellEnv) {
         String attach() {
             return shellEnv + " LIBPOOL_MOUNTS=" + fakeMounts + " $SH " + mnt + "/.libpool/attach.sh " + mnt;
         }
@@ -253,12 +253,12 @@ class AttachDetachIT {
         return applets;
     }
 
-    private static void assertSkipped(JsonNode report, String reason, int count, String example) {
+    static void assertSkipped(JsonNode report, String reason, int count, String example) {
         assertThat(report.at("/skipped/" + reason + "/count").asInt()).as(reason).isEqualTo(count);
         assertThat(report.at("/skipped/" + reason + "/examples").toString()).contains(example);
     }
 
-    private static void assertRefused(MountNamespaceScenario scenario, String step, String reason) {
+    static void assertRefused(MountNamespaceScenario scenario, String step, String reason) {
         assertThat(scenario.rc(step)).as("%s: %s", step, scenario.stderr(step)).isEqualTo(1);
         assertThat(scenario.mounts(step)).as("%s: nothing mounted over the guest", step).isEmpty();
         JsonNode report = scenario.report(step);
@@ -272,7 +272,7 @@ class AttachDetachIT {
      * Builds the EROFS image as the node daemon does (-Enoinline_data) and mounts it read-only;
      * where the kernel has no erofs, a read-only bind mount of the same tree stands in (printed).
      */
-    private static Pool mountPool(Path dir, GuestTree tree, MountNamespaceScenario scenario, String shell) {
+    static Pool mountPool(Path dir, GuestTree tree, MountNamespaceScenario scenario, String shell) {
         tree.seal("base");
         Path image = dir.resolve("pool.img");
         Path mnt = dir.resolve("mnt");

@@ -7,11 +7,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** The shared KubeVirt/libvirt fixtures, read in place (never copied into the project). */
+/** KubeVirt's test data, copied into the test resources (licence note: kubevirt/README.md there). */
 final class Fixtures {
 
-    /** Module dir is guest/, so the repository root is .., and the fixtures live beside it. */
-    static final Path ROOT = Path.of("").toAbsolutePath().resolve("../../shared/fixtures").normalize();
+    /** The module's own copy: a clone of the repository alone must build and pass its tests. */
+    static final Path ROOT = Path.of("src/test/resources/dev/libpool/guest").toAbsolutePath();
     static final Path DOMAIN_XML = ROOT.resolve("kubevirt/domain-xml");
     static final Path VMI_HOST_DISK = ROOT.resolve("kubevirt/vm-examples/vmi-host-disk.yaml");
 

@@ -2,6 +2,7 @@ package dev.libpool.guest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -37,13 +38,26 @@ final class GuestTree {
         return content;
     }
 
+    /** A manifest line as a hostile or broken image could hold it: no pool file is written. */
+    void manifestEntry(byte[] content, String path) {
+        manifest.append(sha256(content)).append('\t').append(content.length).append('\t').append(path).append('\n');
+    }
+
+    /** A symlink inside the pool image (a hostile image could hold one). */
+    void poolSymlink(String path, String target) {
+        symlink(pool.resolve(path.substring(1)), target);
+    }
+
     void guestFile(String path, byte[] content) {
         write(root.resolve(path.substring(1)), content);
     }
 
     void guestSymlink(String path, String target) {
+        symlink(root.resolve(path.substring(1)), target);
+    }
+
+    private static void symlink(Path link, String target) {
         try {
-            Path link = root.resolve(path.substring(1));
             mkdirs(link.getParent());
             Files.createSymbolicLink(link, Path.of(target));
         } catch (IOException e) {
@@ -58,7 +72,7 @@ final class GuestTree {
     /** Writes manifest.tsv/json and the scripts under test into the pool's /.libpool. */
     void seal(String poolName) {
         Path meta = pool.resolve(".libpool");
-        write(meta.resolve("manifest.tsv"), manifest.toString().getBytes());
+        write(meta.resolve("manifest.tsv"), manifest.toString().getBytes(StandardCharsets.UTF_8));
         write(meta.resolve("manifest.json"), ("{\"pool\": \"" + poolName + "\", \"generation\": 1, \"files\": []}\n")
                 .getBytes());
         write(meta.resolve("attach.sh"), GuestScripts.attachScript().getBytes());

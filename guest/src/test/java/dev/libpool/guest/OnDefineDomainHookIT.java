@@ -257,16 +257,17 @@ class OnDefineDomainHookIT {
         assertThat(DomainXml.diskAliases(out)).as("pool disks removed, others kept").isEqualTo(expectedAliases);
 
         List<String> expectedArgs = new ArrayList<>(DomainXml.qemuArgs(in));
-        // Pool devices get PCI slots from 0x10 on, on the root bus of the machine type.
-        String bus = input.contains("machine=\"q35\"") ? "pcie.0" : "pci.0";
-        int[] slot = {0x10};
+        // Pool devices get root-bus PCI slots from the top down (q35: 0x1f is ICH9), where libvirt does not assign.
+        boolean q35 = input.contains("machine=\"q35\"");
+        String bus = q35 ? "pcie.0" : "pci.0";
+        int[] slot = {q35 ? 0x1e : 0x1f};
         sizes.forEach((pool, size) -> expectedArgs.addAll(List.of(
                 "-object",
                 "memory-backend-file,id=libpool-" + pool + "-mem,share=on,readonly=on,mem-path="
                         + DomainXml.launcherPath(pool) + ",size=" + size,
                 "-device",
                 "virtio-pmem-pci,memdev=libpool-" + pool + "-mem,id=libpool-" + pool + "-pmem,bus=" + bus
-                        + ",addr=0x" + Integer.toHexString(slot[0]++))));
+                        + ",addr=0x" + Integer.toHexString(slot[0]--))));
         assertThat(DomainXml.qemuArgs(out)).isEqualTo(expectedArgs);
         assertThat(output).as("qemu: prefix kept, namespace declared")
                 .contains("<qemu:commandline>", "<qemu:arg value=\"-object\"/>")

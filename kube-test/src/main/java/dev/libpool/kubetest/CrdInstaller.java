@@ -48,8 +48,7 @@ final class CrdInstaller {
 
     private void awaitEstablished(String name) {
         client.apiextensions().v1().customResourceDefinitions().withName(name).waitUntilCondition(crd -> crd != null
-                && crd.getStatus() != null && crd.getStatus().getConditions() != null
-                && crd.getStatus().getConditions().stream()
+                && crd.getStatus() != null && crd.getStatus().getConditions() != null && crd.getStatus().getConditions().stream()
                         .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True")),
                 ESTABLISHED_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }

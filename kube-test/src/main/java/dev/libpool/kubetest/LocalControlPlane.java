@@ -62,6 +62,9 @@ final class LocalControlPlane implements AutoCloseable {
                 .withUpdateKubeConfig(false)
                 .withWaitForEtcdHealthCheckOnStartup(true)
                 .withStartupTimeout(STARTUP_TIMEOUT_MILLIS)
+                // As an admin of a 1.33/1.34 cluster must (docs/disk-images.md): without the gate the server
+                // silently drops the image volumes of a containerDisk pool from the node daemon DaemonSet.
+                .withApiServerFlag("--feature-gates", "ImageVolume=true")
                 .build());
         LocalControlPlane plane = new LocalControlPlane(server, dir);
         try {

@@ -1,8 +1,9 @@
 package dev.libpool.operator;
 
+import dev.libpool.kubetest.RequiresTestCluster;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -13,9 +14,10 @@ import java.net.http.HttpResponse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The probes and metrics the Deployment points at, on the running operator (mock API server, see VmOperatorIT). */
+/** The probes and metrics the Deployment points at, on the operator running against the test cluster. */
+@RequiresTestCluster
 @QuarkusTest
-@WithKubernetesTestServer(crud = true, setup = dev.libpool.operator.testing.KubeVirtApi.class)
+@WithTestResource(TestClusterResource.class)
 class ProbesIT {
     @TestHTTPResource("/q/health/ready")
     URI ready;

@@ -30,13 +30,18 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTest
 @WithTestResource(TestClusterResource.class)
 class SharedLibraryPoolReconcilerIT {
+    /** Unique per run: the server may be a shared, real one. */
+    private static final String RUN = Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+    private static final String POOL = "it-libs-" + RUN;
+    private static final String NODE = "node-it-" + RUN;
+
     @Inject
     KubernetesClient client;
 
     @AfterEach
     void cleanUp() {
-        client.resources(NodePoolReport.class).withName("node-it").delete();
-        client.resources(SharedLibraryPool.class).withName("it-libs").delete();
+        client.resources(NodePoolReport.class).withName(NODE).delete();
+        client.resources(SharedLibraryPool.class).withName(POOL).delete();
     }
 
     @Test
@@ -53,7 +58,7 @@ class SharedLibraryPoolReconcilerIT {
         client.resource(created).updateStatus();
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            SharedLibraryPool current = client.resources(SharedLibraryPool.class).withName("it-libs").get();
+            SharedLibraryPool current = client.resources(SharedLibraryPool.class).withName(POOL).get();
             assertThat(readyReason()).isEqualTo("PoolServing");
             assertThat(current.getStatus().getConditions()).extracting(c -> c.getType())
                     .containsExactly("Ready", "Degraded", "KubeVirtNotReady");
@@ -64,7 +69,7 @@ class SharedLibraryPoolReconcilerIT {
     }
 
     private String readyReason() {
-        SharedLibraryPool current = client.resources(SharedLibraryPool.class).withName("it-libs").get();
+        SharedLibraryPool current = client.resources(SharedLibraryPool.class).withName(POOL).get();
         if (current == null || current.getStatus() == null) {
             return null;
         }
@@ -74,7 +79,7 @@ class SharedLibraryPoolReconcilerIT {
 
     private static SharedLibraryPool pool() {
         SharedLibraryPool pool = new SharedLibraryPool();
-        pool.setMetadata(new ObjectMetaBuilder().withName("it-libs").build());
+        pool.setMetadata(new ObjectMetaBuilder().withName(POOL).build());
         PoolSource source = new PoolSource();
         source.setHostPath(new HostPathSource("/srv/guest-root"));
         pool.getSpec().setSource(source);
@@ -86,7 +91,7 @@ class SharedLibraryPoolReconcilerIT {
 
     private static NodePoolReport report(Long generation) {
         NodePoolState state = new NodePoolState();
-        state.setName("it-libs");
+        state.setName(POOL);
         state.setState(NodePoolState.State.Ready);
         state.setObservedGeneration(generation == null ? 1L : generation);
         state.setSavedBytes(4096L);
@@ -94,8 +99,8 @@ class SharedLibraryPoolReconcilerIT {
         image.setDigest("sha256:1234");
         state.setImage(image);
         NodePoolReport report = new NodePoolReport();
-        report.setMetadata(new ObjectMetaBuilder().withName("node-it").build());
-        report.getStatus().setNodeName("node-it");
+        report.setMetadata(new ObjectMetaBuilder().withName(NODE).build());
+        report.getStatus().setNodeName(NODE);
         report.getStatus().getPools().add(state);
         return report;
     }

@@ -25,6 +25,13 @@ public class SharedLibraryPoolSpec {
      * over unbounded strings in a list could cost too much (contains() or matches() would).
      */
     static final String GLOBS_RELATIVE = "self.all(g, size(g) > 0 && !g.startsWith('/'))";
+    /**
+     * No glob may climb out of the source root. contains() costs in proportion to the string, so every glob is
+     * bounded ({@link #MAX_GLOB_LENGTH}) and the list too (maxItems): the API server's cost estimate stays low.
+     */
+    static final String GLOBS_INSIDE_ROOT =
+            "self.all(g, g != '..' && !g.startsWith('../') && !g.endsWith('/..') && !g.contains('/../'))";
+    static final int MAX_GLOB_LENGTH = 1024;
 
     @Required
     @JsonPropertyDescription("Where the libraries come from: exactly one of hostPath, diskImage or containerDisk.")
@@ -38,13 +45,17 @@ public class SharedLibraryPoolSpec {
     @Size(max = 256)
     @ValidationRule(value = GLOBS_RELATIVE, message = "include: every glob must be non-empty and relative to the source "
             + "root (no leading /), e.g. usr/lib/x86_64-linux-gnu/**/*.so*")
-    private List<String> include = new ArrayList<>();
+    @ValidationRule(value = GLOBS_INSIDE_ROOT, message = "include: a glob must not have a .. segment, which would "
+            + "leave the source root: write it from the source root down, e.g. usr/lib/x86_64-linux-gnu/*.so*")
+    private List<@Size(max = MAX_GLOB_LENGTH) String> include = new ArrayList<>();
 
     @JsonPropertyDescription("Globs of files to leave out, applied after include.")
     @Size(max = 256)
     @ValidationRule(value = GLOBS_RELATIVE, message = "exclude: every glob must be non-empty and relative to the source "
             + "root (no leading /), e.g. usr/lib/**/libLLVM*")
-    private List<String> exclude = new ArrayList<>();
+    @ValidationRule(value = GLOBS_INSIDE_ROOT, message = "exclude: a glob must not have a .. segment, which would "
+            + "leave the source root: write it from the source root down, e.g. usr/lib/**/libLLVM*")
+    private List<@Size(max = MAX_GLOB_LENGTH) String> exclude = new ArrayList<>();
 
     @Required
     @JsonPropertyDescription("Upper bound of the selected library bytes, e.g. 512Mi. The pool fails (and the last good "

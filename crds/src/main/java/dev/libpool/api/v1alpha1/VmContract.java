@@ -19,6 +19,12 @@ public final class VmContract {
     /** On the VM template (and so on the VMI): the virtio-pmem device size in decimal bytes. */
     public static final String SIZE_ANNOTATION_PREFIX = SharedLibraryPool.GROUP + "/size-";
     public static final String VOLUME_PREFIX = "libpool-";
+    /**
+     * KubeVirt's admission refuses inline cloud-init user data above this many bytes (decoded): "userdata exceeds
+     * 2048 byte limit. Should use UserDataSecretRef for larger data" (kubevirt v1.9, pkg/virt-api/webhooks/
+     * validating-webhook/admitters/vmi-create-admitter.go). What libpool adds must keep a VM under it.
+     */
+    public static final int INLINE_USER_DATA_LIMIT = 2048;
     /** KubeVirt names a disk's libvirt alias "ua-" + its volume name. */
     public static final String ALIAS_PREFIX = "ua-" + VOLUME_PREFIX;
 

@@ -145,6 +145,21 @@ class ExamplesTest {
                         "include: every glob must be non-empty and relative"),
                 new Rejected("empty exclude glob", p -> obj(p, "spec").putArray("exclude").add(""),
                         "exclude: every glob must be non-empty and relative"),
+                // Issue 14: accepted before, and only ended as NothingSelected on the node.
+                new Rejected("include glob climbing out of the root", p -> obj(p, "spec").putArray("include")
+                        .add("../../etc/*"), "include: a glob must not have a .. segment"),
+                new Rejected("include glob with .. inside", p -> obj(p, "spec").putArray("include")
+                        .add("usr/lib/../../etc/*"), "include: a glob must not have a .. segment"),
+                new Rejected("include glob ending in ..", p -> obj(p, "spec").putArray("include")
+                        .add("usr/.."), "include: a glob must not have a .. segment"),
+                new Rejected("exclude glob with ..", p -> obj(p, "spec").putArray("exclude").add("usr/../x"),
+                        "exclude: a glob must not have a .. segment"),
+                new Rejected("glob longer than 1024", p -> obj(p, "spec").putArray("include")
+                        .add("usr/lib/" + "x".repeat(1020)), "spec.include.0: must be at most 1024 characters"),
+                new Rejected("hostPath with ..", p -> obj(p, "spec", "source", "hostPath").put("path",
+                        "/var/lib/../../etc"), "source.hostPath.path must not have a .. segment"),
+                new Rejected("hostPath ending in ..", p -> obj(p, "spec", "source", "hostPath").put("path",
+                        "/var/lib/.."), "source.hostPath.path must not have a .. segment"),
                 new Rejected("maxSize zero", p -> obj(p, "spec").put("maxSize", "0"), "maxSize must be a positive quantity"),
                 new Rejected("maxSize negative bytes", p -> obj(p, "spec").put("maxSize", -1),
                         "maxSize must be a positive quantity"),
@@ -195,6 +210,17 @@ class ExamplesTest {
         broken.change().accept(pool);
 
         assertThat(POOLS.violations(pool)).anyMatch(v -> v.contains(broken.expectedMessage()));
+    }
+
+    /** Dots inside names are not .. segments: these globs and paths stay valid. */
+    @Test
+    void dotsInsideNamesAreAccepted() throws IOException {
+        ObjectNode pool = (ObjectNode) GeneratedCrd.YAML.readTree(EXAMPLES.resolve("basic-pool.yaml").toFile());
+        obj(pool, "spec").putArray("include").add("usr/lib/..hidden/*.so").add("usr/lib/lib..so").add("./usr/lib/*.so*")
+                .add("usr/lib/" + "x".repeat(1016));
+        obj(pool, "spec").putArray("exclude").add("opt/a../b");
+        obj(pool, "spec", "source", "hostPath").put("path", "/var/lib/..guest-root..");
+        assertThat(POOLS.violations(pool)).isEmpty();
     }
 
     @Test

@@ -14,6 +14,8 @@ final class ServerMessages {
     }
 
     private static final List<Translation> TRANSLATIONS = List.of(
+            new Translation(Pattern.compile("^([\\w.]+)\\.(\\d+): must be at most (\\d+) characters.*"),
+                    "$1[$2]: Too long: may not be more than $3 bytes"),
             new Translation(Pattern.compile("^([\\w.]+): does not have a value in the enumeration.*"), "$1: Unsupported value"),
             new Translation(Pattern.compile("^([\\w.]+): does not match the regex pattern.*"), "$1 in body should match"),
             new Translation(Pattern.compile("^([\\w.]+): must have a maximum value of (\\d+).*"),

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -31,7 +32,11 @@ public final class DemoMain {
     static int run(String[] args, PrintStream out, PrintStream err) {
         DemoOptions options;
         try {
-            options = DemoOptions.parse(args);
+            Optional<List<String>> debian = DebianBench.wanted(args);
+            if (debian.isPresent()) {
+                return debianBench(debian.get(), out, err);
+            }
+            options = DemoOptions.parse(DebianBench.withoutLabGuest(args));
         } catch (IllegalArgumentException e) {
             err.println("libpool demo: " + e.getMessage());
             return 2;
@@ -46,6 +51,18 @@ public final class DemoMain {
                 return 0;
             }
             return measure(options, out, err);
+        } catch (IOException | RuntimeException e) {
+            err.println("libpool demo: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int debianBench(List<String> args, PrintStream out, PrintStream err) {
+        try {
+            return DebianBench.run(args, out, err);
+        } catch (IllegalArgumentException e) {
+            err.println("libpool demo: " + e.getMessage());
+            return 2;
         } catch (IOException | RuntimeException e) {
             err.println("libpool demo: " + e.getMessage());
             return 1;

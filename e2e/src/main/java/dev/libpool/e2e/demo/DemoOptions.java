@@ -52,6 +52,8 @@ public record DemoOptions(DemoSettings settings, boolean bench, Path reportDir, 
               --report-dir DIR  where the report goes (default ./demo-report): samples.json, index.html, PNGs
               --from FILE       rebuild the report of a recorded samples.json; boots nothing
               --bench           print the table only, no report directory (./libpool bench guests)
+              --guest debian    real Debian 12 cloud guests (systemd, cloud-init) instead of the lab guest:
+                                own disk vs pool, a table only (see --guest debian --help)
               --help            this text
             """;
 

@@ -66,7 +66,7 @@ public final class Command {
         }
     }
 
-    static String tail(String text) {
+    public static String tail(String text) {
         String trimmed = text.strip();
         return trimmed.length() <= 2000 ? trimmed : "..." + trimmed.substring(trimmed.length() - 2000);
     }

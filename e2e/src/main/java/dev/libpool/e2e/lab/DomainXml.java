@@ -14,7 +14,8 @@ import java.util.stream.Collectors;
  */
 final class DomainXml {
     /** swiotlb=noforce: virtio-pmem's device memory above 4 GiB would otherwise cost a 64 MiB bounce buffer. */
-    static final String KERNEL_ARGS = "console=ttyS0 swiotlb=noforce panic=-1 quiet loglevel=4";
+    static final String SWIOTLB = "swiotlb=noforce";
+    static final String KERNEL_ARGS = "console=ttyS0 " + SWIOTLB + " panic=-1 quiet loglevel=4";
 
     private DomainXml() {
     }
@@ -39,15 +40,33 @@ final class DomainXml {
         String backing = (spec.ksmMergeable() ? "" : "    <nosharepages/>\n")
                 + (spec.sharedMemfd() ? "    <source type='memfd'/>\n    <access mode='shared'/>\n" : "");
         String memoryBacking = backing.isEmpty() ? "" : "  <memoryBacking>\n" + backing + "  </memoryBacking>\n";
-        String poolDisk = disks.stream().map(d -> """
-                    <disk device="disk" type="file">
-                      <source file="%s"></source>
-                      <target bus="virtio" dev="vd%c"></target>
-                      <driver error_policy="stop" name="qemu" type="raw" discard="unmap"></driver>
-                      <alias name="ua-%s"></alias>
+        String devices = """
+                    <disk type='file' device='disk'>
+                      <driver name='qemu' type='%s'/>
+                      <source file='%s'/>
+                      <target dev='vda' bus='virtio'/>
                     </disk>
-                """.formatted(xml(d.source().toString()), (char) ('b' + disks.indexOf(d)), xml(d.volume())))
-                .collect(Collectors.joining());
+                %s    <serial type='file'>
+                      <source path='%s'/>
+                      <target port='0'/>
+                    </serial>
+                """.formatted(rootDisk.toString().endsWith(".qcow2") ? "qcow2" : "raw", xml(rootDisk.toString()),
+                disks.stream().map(d -> hostDisk(d, (char) ('b' + disks.indexOf(d)))).collect(Collectors.joining()),
+                xml(serialLog.toString()));
+        return domain(domainName, spec.memoryMiB(), memoryBacking, kernel, initrd,
+                KERNEL_ARGS + " libpool_e2e.pool=" + (pool == null ? "none" : pool), "destroy", devices);
+    }
+
+    /**
+     * The frame every lab domain shares: TCG with a 64 MiB translation cache, one vCPU, q35, direct kernel
+     * boot, no USB and no balloon.
+     *
+     * @param memoryBacking a {@code <memoryBacking>} element or ""
+     * @param onReboot      what a guest reboot does: destroy, or restart
+     * @param devices       the {@code <devices>} children after the emulator, indented by 4
+     */
+    static String domain(String name, int memoryMiB, String memoryBacking, Path kernel, Path initrd, String cmdline,
+                         String onReboot, String devices) {
         return """
                 <domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
                   <name>%s</name>
@@ -58,7 +77,7 @@ final class DomainXml {
                     <type arch='x86_64' machine='q35'>hvm</type>
                     <kernel>%s</kernel>
                     <initrd>%s</initrd>
-                    <cmdline>%s libpool_e2e.pool=%s</cmdline>
+                    <cmdline>%s</cmdline>
                   </os>
                   <features>
                     <acpi/>
@@ -68,30 +87,35 @@ final class DomainXml {
                   </features>
                   <cpu mode='maximum' check='none'/>
                   <on_poweroff>destroy</on_poweroff>
-                  <on_reboot>destroy</on_reboot>
+                  <on_reboot>%s</on_reboot>
                   <on_crash>destroy</on_crash>
                   <devices>
                     <emulator>/usr/bin/qemu-system-x86_64</emulator>
-                    <disk type='file' device='disk'>
-                      <driver name='qemu' type='%s'/>
-                      <source file='%s'/>
-                      <target dev='vda' bus='virtio'/>
-                    </disk>
                 %s    <controller type='usb' model='none'/>
-                    <serial type='file'>
-                      <source path='%s'/>
-                      <target port='0'/>
-                    </serial>
                     <memballoon model='none'/>
                   </devices>
                 </domain>
-                """.formatted(domainName, spec.memoryMiB(), spec.memoryMiB(), memoryBacking, xml(kernel.toString()),
-                xml(initrd.toString()), KERNEL_ARGS, pool == null ? "none" : pool,
-                rootDisk.toString().endsWith(".qcow2") ? "qcow2" : "raw", xml(rootDisk.toString()), poolDisk,
-                xml(serialLog.toString()));
+                """.formatted(name, memoryMiB, memoryMiB, memoryBacking, xml(kernel.toString()), xml(initrd.toString()),
+                xml(cmdline), onReboot, devices);
     }
 
-    private static String xml(String text) {
+    /** The pool as virt-launcher lists a KubeVirt hostDisk volume {@code libpool-<pool>}: what the hook rewrites. */
+    static String poolDisk(String pool, Path poolFile) {
+        return hostDisk(new HostDisk(VmContract.volumeName(pool), poolFile), 'b');
+    }
+
+    private static String hostDisk(HostDisk disk, char letter) {
+        return """
+                    <disk device="disk" type="file">
+                      <source file="%s"></source>
+                      <target bus="virtio" dev="vd%c"></target>
+                      <driver error_policy="stop" name="qemu" type="raw" discard="unmap"></driver>
+                      <alias name="ua-%s"></alias>
+                    </disk>
+                """.formatted(xml(disk.source().toString()), letter, xml(disk.volume()));
+    }
+
+    static String xml(String text) {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace("'", "&apos;").replace("\"", "&quot;");
     }
 }

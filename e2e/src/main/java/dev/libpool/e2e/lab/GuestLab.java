@@ -34,7 +34,7 @@ public final class GuestLab implements AutoCloseable {
     private final LabOptions options;
     private final Progress progress;
     private final List<Guest> guests = new ArrayList<>();
-    private final Thread shutdownHook = new Thread(this::closeQuietly, "libpool-e2e-cleanup");
+    private ShutdownCleanup cleanup;
     private GuestKernel kernel;
     private Path initramfs;
     private GuestRoot root;
@@ -70,7 +70,7 @@ public final class GuestLab implements AutoCloseable {
     /** Builds or reuses the guest artifacts, publishes the pool and starts libvirt; see the class comment. */
     public static GuestLab open(LabOptions options, Progress progress) {
         GuestLab lab = new GuestLab(options, progress);
-        Runtime.getRuntime().addShutdownHook(lab.shutdownHook);
+        lab.cleanup = new ShutdownCleanup("libpool-e2e-cleanup", lab::close);
         try {
             lab.prepare();
             return lab;
@@ -104,7 +104,7 @@ public final class GuestLab implements AutoCloseable {
             pool = PoolHost.fromManifest(options.poolManifest(), options.poolMedium(), root.tree(), options.workDir().resolve("state"), progress);
         } else if (options.poolName() != null) {
             String maxSize = options.poolMaxSize() != null ? options.poolMaxSize()
-                    : (root.sharedObjectBytes() * 6 / 5 / (16 << 20) + 1) * 16 + "Mi";
+                    : PoolHost.maxSizeFor(root.sharedObjectBytes());
             pool = PoolHost.build(options.poolName(), root.tree(), maxSize,
                     options.workDir().resolve("state"), options.workDir().resolve(options.poolName() + ".yaml"), progress);
         }
@@ -262,11 +262,7 @@ public final class GuestLab implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException alreadyShuttingDown) {
-            // called from the hook itself
-        }
+        cleanup.release();
         progress.step("lab", "cleaning up: guests, libvirtd, pool tmpfs");
         for (Guest guest : List.copyOf(guests)) {
             destroy(guest);
@@ -276,14 +272,6 @@ public final class GuestLab implements AutoCloseable {
         }
         if (pool != null) {
             pool.close();
-        }
-    }
-
-    private void closeQuietly() {
-        try {
-            close();
-        } catch (RuntimeException e) {
-            System.err.println("libpool-e2e: cleanup failed: " + e.getMessage());
         }
     }
 }

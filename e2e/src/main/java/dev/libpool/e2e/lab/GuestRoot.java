@@ -74,6 +74,10 @@ public record GuestRoot(Path tree, Path image) {
 
     /** Bytes of the regular files named *.so* in the tree: what a pool of it holds, roughly. */
     public long sharedObjectBytes() {
+        return sharedObjectBytes(tree);
+    }
+
+    static long sharedObjectBytes(Path tree) {
         try (Stream<Path> files = Files.walk(tree)) {
             return files.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
                     .filter(p -> p.getFileName().toString().contains(".so"))
@@ -85,26 +89,25 @@ public record GuestRoot(Path tree, Path image) {
 
     /** A copy-on-write disk of the root for one guest (qcow2 over the shared, never-written ext4 image). */
     public Path overlayFor(Path file) {
+        return overlay(image, "raw", file);
+    }
+
+    /** A new qcow2 {@code file} whose writes stay in it, over {@code backing} (of {@code format}), never written. */
+    static Path overlay(Path backing, String format, Path file) {
         Command.run(Duration.ofMinutes(1), "rm", "-f", file.toString());
-        Command.run(Duration.ofMinutes(1), "qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
-                image.toString(), file.toString());
+        Command.run(Duration.ofMinutes(1), "qemu-img", "create", "-q", "-f", "qcow2", "-F", format, "-b",
+                backing.toString(), file.toString());
         return file;
     }
 
     /**
-     * A private copy of the root in which the library at {@code guestPath} differs from the pool's (one
-     * letter of its section name ".shstrtab" changed: same size, other sha256, still loadable).
+     * A private copy of the root in which the library at {@code guestPath} differs from the pool's
+     * ({@link ChangedLibrary}).
      */
     public Path copyWithChangedLibrary(Path file, String guestPath) {
         try {
             Path original = tree.resolve(guestPath.substring(1)).toRealPath();
-            byte[] bytes = Files.readAllBytes(original);
-            byte[] name = ".shstrtab".getBytes(StandardCharsets.US_ASCII);
-            int at = indexOf(bytes, name);
-            if (at < 0) {
-                throw new LabException(guestPath + " has no section name table to change; pick another library");
-            }
-            bytes[at + name.length - 1] = 'B'; // the dynamic loader never reads section names
+            byte[] bytes = ChangedLibrary.of(Files.readAllBytes(original), guestPath);
             Path changed = Files.createTempFile("libpool-e2e-changed", ".so");
             Files.write(changed, bytes);
             Command.run(Duration.ofMinutes(2), "cp", "--sparse=always", image.toString(), file.toString());
@@ -194,7 +197,8 @@ public record GuestRoot(Path tree, Path image) {
         return Resources.key(key.toString());
     }
 
-    private static String install(Path tree, String guestPath, byte[] content) throws IOException {
+    /** Writes {@code content} to {@code guestPath} in {@code tree} (mode 0755) unless it is there; returns its key. */
+    static String install(Path tree, String guestPath, byte[] content) throws IOException {
         Path file = tree.resolve(guestPath);
         Files.createDirectories(file.getParent());
         if (!Files.exists(file) || !java.util.Arrays.equals(Files.readAllBytes(file), content)) {
@@ -215,18 +219,5 @@ public record GuestRoot(Path tree, Path image) {
         Command.run(Duration.ofMinutes(5), "mke2fs", "-q", "-F", "-t", "ext4", "-L", "libpool-e2e", "-d", tree.toString(),
                 partial.toString(), mib + "M");
         Files.move(partial, image);
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

@@ -14,12 +14,12 @@ import java.time.Duration;
  * Runs the real onDefineDomain hook of the guest module over a domain, exactly as KubeVirt's sidecar-shim
  * does: {@code onDefineDomain --vmi <json> --domain <xml>}, the new domain on stdout.
  */
-final class KubeVirtHook {
+public final class KubeVirtHook {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path script;
 
-    KubeVirtHook(Path workDir) {
+    public KubeVirtHook(Path workDir) {
         this(workDir.resolve(GuestScripts.HOOK), GuestScripts.hookScript());
     }
 
@@ -29,7 +29,7 @@ final class KubeVirtHook {
         GuestKernel.write(script, text);
     }
 
-    String onDefineDomain(String domainXml, String vmName, String pool, Path poolFile) {
+    public String onDefineDomain(String domainXml, String vmName, String pool, Path poolFile) {
         return onDefineDomain(domainXml, vmi(vmName, pool, poolFile));
     }
 

@@ -19,6 +19,7 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The lab's pool, built and published by the node daemon's own code in standalone mode (no Kubernetes):
@@ -49,6 +50,22 @@ public final class PoolHost implements AutoCloseable {
      */
     public static PoolHost build(String name, Path sourceRoot, String maxSize, Path stateDir, Path yaml,
                                  Progress progress) {
+        return buildFrom(name, "hostPath", sourceRoot, List.of(), maxSize, stateDir, yaml, progress);
+    }
+
+    /**
+     * The same from a guest disk image (spec.source.diskImage, qcow2 or raw): the node daemon reads the image
+     * in user space, so the pool holds exactly the libraries the guests booting that image have.
+     *
+     * @param include spec.include globs (empty: the usual library directories)
+     */
+    public static PoolHost fromDiskImage(String name, Path image, List<String> include, String maxSize, Path stateDir,
+                                         Path yaml, Progress progress) {
+        return buildFrom(name, "diskImage", image, include, maxSize, stateDir, yaml, progress);
+    }
+
+    private static PoolHost buildFrom(String name, String sourceKind, Path source, List<String> include, String maxSize,
+                                      Path stateDir, Path yaml, Progress progress) {
         GuestKernel.write(yaml, """
                 apiVersion: libpool.dev/v1alpha1
                 kind: SharedLibraryPool
@@ -57,11 +74,13 @@ public final class PoolHost implements AutoCloseable {
                   generation: 1
                 spec:
                   source:
-                    hostPath:
+                    %s:
                       path: %s
+                  include: [%s]
                   maxSize: %s
                   namespaceSelector: {}
-                """.formatted(name, sourceRoot.toAbsolutePath(), maxSize));
+                """.formatted(name, sourceKind, source.toAbsolutePath(), String.join(", ",
+                include.stream().map(glob -> "\"" + glob + "\"").toList()), maxSize));
         return publish(yaml, null, stateDir, progress);
     }
 
@@ -73,7 +92,11 @@ public final class PoolHost implements AutoCloseable {
      *               for PageCache with learnedLayout Dense (what guests touch laid out together)
      */
     public static PoolHost fromManifest(Path yaml, PoolMedium medium, Path guestRoot, Path stateDir, Progress progress) {
-        Path hostPath = Path.of(read(yaml).getSpec().getSource().getHostPath().getPath());
+        SharedLibraryPool manifest = read(yaml);
+        if (manifest.getSpec().getSource().getHostPath() == null) {
+            throw new LabException(yaml + ": the lab needs spec.source.hostPath.path");
+        }
+        Path hostPath = Path.of(manifest.getSpec().getSource().getHostPath().getPath());
         try {
             if (Files.exists(hostPath, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(hostPath)) {
                 throw new LabException(yaml + " takes its libraries from " + hostPath + ", where the lab would link "
@@ -95,7 +118,10 @@ public final class PoolHost implements AutoCloseable {
             pool.getSpec().setLearnedLayout(medium == PoolMedium.PageCache ? LearnedLayout.Dense : LearnedLayout.Off);
         }
         String name = pool.getMetadata().getName();
-        progress.step("pool " + name, "building " + yaml + " from " + pool.getSpec().getSource().getHostPath().getPath()
+        var source = pool.getSpec().getSource();
+        String from = source.getHostPath() != null ? source.getHostPath().getPath()
+                : source.getDiskImage() != null ? "disk image " + source.getDiskImage().getPath() : "its source";
+        progress.step("pool " + name, "building " + yaml + " from " + from
                 + " with the node daemon, medium " + pool.getSpec().getMedium() + ", learnedLayout "
                 + pool.getSpec().getLearnedLayout() + " (state " + stateDir + ")");
         PoolService service = PoolService.onHost(pool, "file:" + yaml.toAbsolutePath(),
@@ -117,13 +143,18 @@ public final class PoolHost implements AutoCloseable {
     private static SharedLibraryPool read(Path yaml) {
         try {
             SharedLibraryPool pool = YAML.readValue(yaml.toFile(), SharedLibraryPool.class);
-            if (pool.getSpec().getSource() == null || pool.getSpec().getSource().getHostPath() == null) {
-                throw new LabException(yaml + ": the lab needs spec.source.hostPath.path");
+            if (pool.getSpec().getSource() == null) {
+                throw new LabException(yaml + ": the lab needs spec.source");
             }
             return pool;
         } catch (IOException e) {
             throw new LabException("cannot read the pool YAML " + yaml + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A spec.maxSize with room for a pool of {@code sharedObjectBytes} of libraries (+20%, whole 16 Mi). */
+    static String maxSizeFor(long sharedObjectBytes) {
+        return (sharedObjectBytes * 6 / 5 / (16 << 20) + 1) * 16 + "Mi";
     }
 
     public String name() {

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Builds a reproducible EROFS image: a staging tree with normalized modes, mkfs.erofs with 4 KiB blocks,
@@ -34,6 +35,7 @@ public final class ErofsImageBuilder {
     private static final int EROFS_MAGIC = 0xE0F5E1E2;
     private static final int EXPECTED_BLOCK_BITS = 12;
     private static final long MKFS_TIMEOUT_MINUTES = 10;
+    private static final String STAGING_PREFIX = "staging-";
 
     private final String mkfs;
 
@@ -57,11 +59,12 @@ public final class ErofsImageBuilder {
                             Path scratchDir, LearnedPages dense) throws PoolFailure, IOException {
         Path mkfsPath = locateMkfs();
         Files.createDirectories(scratchDir);
-        Path staging = Files.createTempDirectory(scratchDir, "staging-");
+        Path staging = Files.createTempDirectory(scratchDir, STAGING_PREFIX);
         Path image = scratchDir.resolve(Path.of(staging.getFileName() + ".img"));
         try {
             long t0 = System.nanoTime();
             stage(staging, manifest, selection, scripts);
+            FaultPoint.reach(FaultPoint.Step.STAGED);
             if (dense != null) {
                 DenseArea.write(staging.resolve(".libpool/touched"), selection, dense);
             }
@@ -80,10 +83,27 @@ public final class ErofsImageBuilder {
             }
             String sha256 = FileDigest.sha256(image, dataBytes, deviceSize);
             long t3 = System.nanoTime();
+            FaultPoint.reach(FaultPoint.Step.IMAGE_BUILT);
             return new BuiltImage(image, dataBytes, deviceSize, sha256, manifest,
                     new BuiltImage.Timing((t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000));
         } finally {
             deleteTree(staging);
+        }
+    }
+
+    /**
+     * Removes what a killed build left in the scratch directory (its staging tree and image). Call it only under
+     * the {@link StateLock}: builds run only under that lock (flock, exclusive even between threads), so whatever
+     * is there then belongs to no running build.
+     */
+    public static void removeLeftovers(Path scratchDir) throws IOException {
+        if (!Files.isDirectory(scratchDir)) {
+            return;
+        }
+        try (Stream<Path> entries = Files.list(scratchDir)) {
+            for (Path p : entries.filter(p -> p.getFileName().toString().startsWith(STAGING_PREFIX)).toList()) {
+                deleteTree(p);
+            }
         }
     }
 
@@ -94,7 +114,8 @@ public final class ErofsImageBuilder {
                 + "(apt-get install erofs-utils) or use the libpool node daemon image, which has it"));
     }
 
-    private static void stage(Path staging, Manifest manifest, Selection selection, ImageScripts scripts) throws IOException {
+    private static void stage(Path staging, Manifest manifest, Selection selection, ImageScripts scripts)
+            throws IOException, PoolFailure {
         Map<FileKey, Path> staged = new HashMap<>();
         for (LibraryFile f : selection.files()) {
             Path target = staging.resolve(f.path());
@@ -112,6 +133,14 @@ public final class ErofsImageBuilder {
             if (!linkIn(f.source(), target, mode)) {
                 Files.copy(f.source(), target);
                 Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(mode));
+            }
+            // The manifest must describe what the image holds: a source file replaced or rewritten since it was
+            // hashed would otherwise reach guests under the old hash (and be mounted over the old library). The
+            // staged file is a link to the source or a copy of it, so hashing it checks what mkfs.erofs will read.
+            if (Files.size(target) != f.size() || !FileDigest.sha256(target).equals(f.sha256())) {
+                throw new PoolFailure(Reason.SourceChanged, "/" + f.path() + " changed in the source while the pool "
+                        + "was built (it no longer has the size and sha256 it was selected with); nothing was published "
+                        + "and the next pass builds again: let updates of source.hostPath finish first");
             }
         }
         Path meta = staging.resolve(".libpool");

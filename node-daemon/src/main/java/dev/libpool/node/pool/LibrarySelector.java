@@ -12,11 +12,14 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
  * Walks a source root (without following directory links), keeps the paths that match include and not
  * exclude, resolves each inside the root and takes the regular ELF shared objects, each real file once.
+ *
+ * <p>A path that cannot travel to a guest intact ({@link GuestPaths}) is refused: skipped with the reason.
  *
  * <p>A matched file that is not an ELF shared object fails the selection when the user wrote the include
  * globs (they asked for it by name); under the default include it is skipped and counted, since a guest root
@@ -65,9 +68,21 @@ public final class LibrarySelector {
                 if (byRealPath.containsKey(real) || exclude.matches(real)) {
                     continue; // exclude names files: a link to an excluded file does not bring it back
                 }
+                // the name itself first (one Java cannot even decode names no file), then a link to nothing is
+                // named as such wherever it points, then where the link leads
+                Optional<String> unfitName = GuestPaths.problem("/" + matched);
+                if (unfitName.isPresent()) {
+                    skipped.add(GuestPaths.printable(matched) + " (refused: " + unfitName.get() + ")");
+                    continue;
+                }
                 if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-                    skipped.add(matched + " (" + (Files.exists(file, LinkOption.NOFOLLOW_LINKS)
+                    skipped.add(GuestPaths.printable(matched) + " (" + (Files.exists(file, LinkOption.NOFOLLOW_LINKS)
                             ? "not a regular file" : "dangling link") + ")");
+                    continue;
+                }
+                Optional<String> unfit = GuestPaths.problem("/" + real);
+                if (unfit.isPresent()) {
+                    skipped.add(GuestPaths.printable(matched) + " (refused: " + unfit.get() + ")");
                     continue;
                 }
                 SourceFacts.Facts known = facts.of(file);

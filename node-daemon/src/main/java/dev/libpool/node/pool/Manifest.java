@@ -21,10 +21,16 @@ public record Manifest(String pool, long generation, List<Entry> files) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** One library; {@code path} is the absolute guest path. */
+    /** One library; {@code path} is the absolute guest path, one that {@link GuestPaths} admits. */
     @JsonPropertyOrder({"path", "size", "sha256", "soname"})
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Entry(String path, long size, String sha256, String soname) {
+        public Entry {
+            // The selection refuses such names; this is the last line before a path reaches a guest.
+            GuestPaths.problem(path).ifPresent(p -> {
+                throw new IllegalArgumentException("manifest path " + GuestPaths.printable(path) + " refused: " + p);
+            });
+        }
     }
 
     public static Manifest of(String pool, long generation, Selection selection) {

@@ -8,9 +8,9 @@ public final class PoolFailure extends Exception {
 
     /** CamelCase reasons, as they appear in the node report. */
     public enum Reason {
-        InvalidSpec, SourceMissing, SourceUnreadable, NothingSelected, NotSharedObject, SelectionTooLarge,
+        InvalidSpec, SourceMissing, SourceUnreadable, SourceChanged, NothingSelected, NotSharedObject, SelectionTooLarge,
         SymlinkLoop, SymlinkEscapesRoot, ImageTooLarge, MediumFull, MediumMismatch, MkfsMissing, MkfsFailed,
-        GuestScriptsMissing, PoolNameConflict, StateDirLocked, HostError,
+        GuestScriptsMissing, PoolNameConflict, StateDirLocked, StateDirReadOnly, HostError,
         // disk-image sources (source.diskImage, source.containerDisk)
         DiskImageMissing, UnsupportedImageFormat, DiskImageCorrupt, DiskImageTruncated, DiskImageTooLarge,
         UnknownPartitionTable, UnsupportedFilesystem, DiskToolMissing

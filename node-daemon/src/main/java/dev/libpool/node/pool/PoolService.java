@@ -100,6 +100,7 @@ public final class PoolService {
         try {
             SharedLibraryPoolSpec spec = validate();
             try (StateLock ignored = StateLock.acquire(paths, natives, LOCK_TIMEOUT)) {
+                ErofsImageBuilder.removeLeftovers(paths.buildDir());
                 store.ensureMounted();
                 claimName();
                 Optional<String> serving = verifiedCurrent();
@@ -113,6 +114,7 @@ public final class PoolService {
                             selection = new LibrarySelector(spec.effectiveInclude(), spec.getExclude(),
                                     spec.getInclude() != null && !spec.getInclude().isEmpty(),
                                     PoolGeometry.maxBytes(spec.getMaxSize()), sourceFacts).select(tree.root(), tree.field());
+                            FaultPoint.reach(FaultPoint.Step.SELECTED);
                             serving = Optional.of(buildIfChanged(spec, selection, serving));
                         } catch (PoolFailure f) {
                             SourceMemo.recordFailure(paths.metaDir(name()), memo, f);
@@ -275,6 +277,7 @@ public final class PoolService {
         try {
             new ImageRecord(buildKey, image.dataBytes(), manifest, LearnedBuild.origin(mode, dense))
                     .write(paths.metaDir(name()), image.sha256());
+            FaultPoint.reach(FaultPoint.Step.RECORDED);
             if (!serving.equals(Optional.of(image.sha256()))) {
                 store.publish(image);
                 verified = FileKey.of(store.stableFile()) + "/" + image.sha256();

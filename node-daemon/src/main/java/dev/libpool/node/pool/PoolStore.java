@@ -182,14 +182,19 @@ public final class PoolStore {
             if (Files.getFileStore(dir).getUsableSpace() < image.dataBytes()) {
                 throw full(image, null);
             }
+            FaultPoint.reach(FaultPoint.Step.SPACE_CHECKED);
             copyIn(image, temp);
             Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("r--r--r--"));
+            FaultPoint.reach(FaultPoint.Step.COPIED);
             unprotect(generation);
             Files.move(temp, generation, StandardCopyOption.ATOMIC_MOVE); // replaces a corrupted one of the same digest
+            FaultPoint.reach(FaultPoint.Step.GENERATION_RENAMED);
             Files.createLink(tempLink, generation);
+            FaultPoint.reach(FaultPoint.Step.LINKED);
             Optional<String> previous = currentDigest();
             unprotect(stableFile());
             Files.move(tempLink, stableFile(), StandardCopyOption.ATOMIC_MOVE);
+            FaultPoint.reach(FaultPoint.Step.SWITCHED);
             protect(generation);
             if (previous.isPresent() && !previous.get().equals(image.sha256())) {
                 protect(generationFile(previous.get()));

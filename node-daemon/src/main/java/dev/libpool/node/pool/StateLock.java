@@ -39,6 +39,11 @@ public final class StateLock implements AutoCloseable {
                 Thread.sleep(POLL.toMillis());
             }
         } catch (IOException e) {
+            if (String.valueOf(e.getMessage()).contains("Read-only file system")) {
+                throw new PoolFailure(Reason.StateDirReadOnly, "the state directory " + paths.state() + " is on a "
+                        + "read-only file system: mount it read-write into the node daemon (hostPath "
+                        + HostPaths.DEFAULT_STATE_DIR + ", or --state-dir); pools already published keep serving", e);
+            }
             throw new PoolFailure(Reason.HostError, "cannot lock the state directory " + paths.state() + ": "
                     + e.getMessage(), e);
         } catch (InterruptedException e) {

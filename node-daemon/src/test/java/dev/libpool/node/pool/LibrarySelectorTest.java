@@ -80,6 +80,36 @@ class LibrarySelectorTest {
         assertFailure(selector(DEFAULT, List.of(), false, 1 << 20), Reason.SymlinkEscapesRoot, "libevil.so");
     }
 
+    /** Names the manifest and the guest cannot carry are refused with the reason; the good library stays. */
+    @Test
+    void namesThatCannotReachAGuestIntactAreRefusedWithTheReason() throws Exception {
+        byte[] elf = new TestElf().bytes();
+        for (String name : List.of("libnew\nline.so", "libtab\t.so", "lib\\back.so", "lib space.so", "libé.so")) {
+            Files.write(libdir.resolve(name), elf);
+        }
+        // A name that is not UTF-8 cannot be written through java.nio here: the shell writes the byte.
+        Process p = new ProcessBuilder("sh", "-c", "cp \"$1/libcrafted.so.7.0.1\" \"$1/lib$(printf '\\377').so\"", "sh",
+                libdir.toString()).inheritIO().start();
+        assertThat(p.waitFor()).isZero();
+        Files.createDirectories(root.resolve("etc"));
+        Files.write(root.resolve("etc/libetc.so"), elf);
+
+        Selection s = selector(List.of("usr/lib/**/*.so*", "etc/*.so"), List.of(), false, 1 << 20).select(root);
+
+        assertThat(s.files()).extracting(LibraryFile::path).containsExactly("usr/lib/x86_64-linux-gnu/libcrafted.so.7.0.1");
+        assertThat(s.skipped()).filteredOn(x -> x.contains("(refused: ")).hasSize(7);
+        assertThat(s.skipped())
+                .anyMatch(x -> x.equals("usr/lib/x86_64-linux-gnu/libnew\\u000aline.so (refused: its name holds a newline "
+                        + "(U+000A), which the manifest and the guest's shell cannot carry; rename the file or exclude it)"))
+                .anyMatch(x -> x.contains("libtab\\u0009.so (refused: its name holds a tab"))
+                .anyMatch(x -> x.contains("lib\\u005cback.so (refused: its name holds a backslash"))
+                .anyMatch(x -> x.contains("lib space.so (refused: its name holds a space"))
+                .anyMatch(x -> x.contains("(refused: its name holds a non-ASCII character (U+00E9)"))
+                .anyMatch(x -> x.contains("(refused: its name holds bytes that are not UTF-8"))
+                .anyMatch(x -> x.startsWith("etc/libetc.so (refused: it is outside the library directories"));
+        assertThat(s.skipped()).noneMatch(x -> x.contains("\n") || x.contains("\t"));
+    }
+
     @Test
     void selectionLargerThanMaxSizeFails() {
         assertFailure(selector(DEFAULT, List.of(), false, 100), Reason.SelectionTooLarge, "raise spec.maxSize");

@@ -200,6 +200,6 @@ class PageCachePoolIT {
     }
 
     private SharedLibraryPool pool(PoolMedium medium) {
-        return TestPools.pool(source, spec -> spec.setMedium(medium));
+        return PoolFixtures.pool(source, spec -> spec.setMedium(medium));
     }
 }

@@ -313,11 +313,11 @@ class PoolServiceIT {
     }
 
     private static void assertReady(PoolService.Result r) {
-        assertThat(r.state().getState()).as(r.state().getReason() + ": " + r.state().getMessage()).isEqualTo(NodePoolState.State.Ready);
+        PoolFixtures.assertReady(r);
     }
 
     private static String digest(PoolService.Result r) {
-        return r.state().getImage().getDigest().substring("sha256:".length());
+        return PoolFixtures.digest(r);
     }
 
     private long dataBytes(PoolService.Result r) {
@@ -348,6 +348,6 @@ class PoolServiceIT {
     }
 
     private SharedLibraryPool pool(Consumer<SharedLibraryPoolSpec> change) {
-        return TestPools.pool(source, change);
+        return PoolFixtures.pool(source, change);
     }
 }

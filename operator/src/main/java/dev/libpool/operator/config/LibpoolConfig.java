@@ -56,8 +56,11 @@ public interface LibpoolConfig {
         @WithDefault("128Mi")
         String memoryRequest();
 
-        /** The daemon's own heap and buffers; the pool files live on tmpfs and are not charged to it. */
-        @WithDefault("512Mi")
+        /**
+         * The daemon's JVM (about 100 MiB) AND its tmpfs pools: tmpfs pages are charged to the memory cgroup of
+         * the process that wrote them, the daemon. The chart's default, 1Gi, holds tmpfs pools of ~850 MiB.
+         */
+        @WithDefault("1Gi")
         String memoryLimit();
 
         /**

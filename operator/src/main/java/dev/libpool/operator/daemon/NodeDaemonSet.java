@@ -35,6 +35,8 @@ import java.util.stream.Collectors;
  *   <li>{@code /sys/kernel/mm/ksm} at {@code /host/sys/kernel/mm/ksm}, read-write: the KSM knobs the pool's
  *       {@code spec.ksm} tunes (saved first, restored by {@code ksm restore}).</li>
  * </ul>
+ * No host access for containerDisk pools: the kubelet pulls each image and mounts it read-only as an image
+ * volume ({@link ContainerDiskVolumes}).
  */
 public final class NodeDaemonSet {
     public static final String NAME = "libpool-node-daemon";
@@ -56,6 +58,7 @@ public final class NodeDaemonSet {
 
     public static DaemonSet desired(Collection<SharedLibraryPool> pools, LibpoolConfig config) {
         LibpoolConfig.Daemon daemon = config.daemon();
+        ContainerDiskVolumes.Mounts containerDisks = ContainerDiskVolumes.of(pools);
         DaemonSetBuilder builder = new DaemonSetBuilder()
                 .withNewMetadata().withName(NAME).withNamespace(config.namespace()).withLabels(LABELS).endMetadata()
                 .withNewSpec()
@@ -88,6 +91,7 @@ public final class NodeDaemonSet {
                         new VolumeMountBuilder().withName(STATE_VOLUME).withMountPath(HOST_ROOT + config.stateDir())
                                 .withMountPropagation("Bidirectional").build(),
                         new VolumeMountBuilder().withName(KSM_VOLUME).withMountPath(HOST_ROOT + KSM_DIR).build())
+                .addAllToVolumeMounts(containerDisks.mounts())
                 .endContainer()
                 .withVolumes(
                         new VolumeBuilder().withName(STATE_VOLUME).withNewHostPath()
@@ -96,6 +100,7 @@ public final class NodeDaemonSet {
                                 .withPath("/").withType("Directory").endHostPath().build(),
                         new VolumeBuilder().withName(KSM_VOLUME).withNewHostPath()
                                 .withPath(KSM_DIR).withType("Directory").endHostPath().build())
+                .addAllToVolumes(containerDisks.volumes())
                 .endSpec()
                 .endTemplate()
                 .endSpec();

@@ -1,5 +1,7 @@
 package dev.libpool.operator.vm;
 
+import dev.libpool.api.v1alpha1.VmContract;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,12 +19,7 @@ import java.util.Optional;
  * takes it out again, through the guest module's {@link CloudInitBootstrap}.
  */
 final class CloudInitEdit {
-    /**
-     * KubeVirt's admission refuses inline user data above this many bytes (decoded): "userdata exceeds 2048 byte
-     * limit. Should use UserDataSecretRef for larger data" (kubevirt v1.9, pkg/virt-api/webhooks/
-     * validating-webhook/admitters/vmi-create-admitter.go, validateCloudInitNoCloud/ConfigDrive).
-     */
-    static final int USER_DATA_LIMIT = 2048;
+    static final int USER_DATA_LIMIT = VmContract.INLINE_USER_DATA_LIMIT;
     /** The volume libpool adds to a VM that has no cloud-init volume; never a pool volume (no pool starts with '-'). */
     static final String ADDED_VOLUME = "libpool--cloudinit";
     static final List<String> SOURCES = List.of("cloudInitNoCloud", "cloudInitConfigDrive");

@@ -45,7 +45,7 @@ public final class VmConverger {
             }
             try {
                 GenericKubernetesResource patched = resource(current).patch(PatchContext.of(PatchType.JSON),
-                        PatchText.of(plan.patch().get()));
+                        plan.patch().get().toString());
                 return new Outcome(patched, plan, true, attempt - 1);
             } catch (KubernetesClientException e) {
                 if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {

@@ -1,5 +1,8 @@
 package dev.libpool.operator.daemon;
 
+import dev.libpool.api.v1alpha1.ContainerDiskSource;
+import dev.libpool.api.v1alpha1.HostPathSource;
+import dev.libpool.api.v1alpha1.PoolSource;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.operator.testing.TestConfig;
 import io.fabric8.kubernetes.api.model.Container;
@@ -7,6 +10,7 @@ import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import org.junit.jupiter.api.Test;
@@ -64,6 +68,36 @@ class NodeDaemonSetTest {
         assertThat(mounts.get("/host").getReadOnly()).isTrue();
         assertThat(mounts.get("/host/var/lib/libpool").getMountPropagation()).isEqualTo("Bidirectional");
         assertThat(mounts.values().stream().filter(m -> "Bidirectional".equals(m.getMountPropagation()))).hasSize(1);
+    }
+
+    @Test
+    void aContainerDiskPoolAddsItsImageVolumeMountedReadOnlyAndNoHostAccess() {
+        SharedLibraryPool disk = pool("disk", Map.of());
+        disk.getSpec().setSource(new PoolSource());
+        disk.getSpec().getSource().setContainerDisk(new ContainerDiskSource("quay.io/containerdisks/debian:12"));
+        SharedLibraryPool host = pool("host", Map.of());
+        host.getSpec().setSource(new PoolSource());
+        host.getSpec().getSource().setHostPath(new HostPathSource("/srv/guest-root"));
+
+        var pod = NodeDaemonSet.desired(List.of(host, disk), TestConfig.defaults()).getSpec().getTemplate().getSpec();
+
+        assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("state", "host-root", "ksm", "cdisk-disk");
+        Volume image = pod.getVolumes().get(3);
+        assertThat(image.getImage().getReference()).isEqualTo("quay.io/containerdisks/debian:12");
+        assertThat(image.getImage().getPullPolicy()).isEqualTo("IfNotPresent");
+        assertThat(image.getHostPath()).isNull();
+        VolumeMount mount = pod.getContainers().get(0).getVolumeMounts().stream()
+                .filter(m -> m.getName().equals("cdisk-disk")).findFirst().orElseThrow();
+        assertThat(mount.getMountPath()).isEqualTo(ContainerDiskSource.mountDir("disk"))
+                .isEqualTo("/var/run/libpool/container-disks/disk");
+        assertThat(mount.getReadOnly()).isTrue();
+        assertThat(mount.getMountPropagation()).isNull();
+
+        DaemonSet withoutIt = NodeDaemonSet.desired(List.of(host), TestConfig.defaults());
+        assertThat(withoutIt.getSpec().getTemplate().getSpec().getVolumes()).extracting(v -> v.getName())
+                .containsExactly("state", "host-root", "ksm");
+        assertThat(NodeDaemonSets.digest(withoutIt)).as("adding a containerDisk pool rolls the DaemonSet")
+                .isNotEqualTo(NodeDaemonSets.digest(NodeDaemonSet.desired(List.of(host, disk), TestConfig.defaults())));
     }
 
     @Test

@@ -57,7 +57,7 @@ class VmPatchPlanTest {
         ArrayNode attach = VmPatchPlan.plan(vm, Optional.of(attachment)).patch().orElseThrow();
         assertThat(attach.get(0).toString()).isEqualTo("{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\",\"value\":\"7\"}");
         for (JsonNode op : attach) {
-            assertThat(op.get("op").asText()).as("adds, or replaces a cloud-init or hook value it tested: %s", op)
+            assertThat(op.get("op").asText()).as("adds, or replaces a cloud-init or hook value: %s", op)
                     .isIn("test", "add", "replace");
         }
         JsonNode patched = apply(attach, vm);
@@ -112,14 +112,16 @@ class VmPatchPlanTest {
     }
 
     @Test
-    void aUserEditOfALibpoolFieldIsRepairedByOnePatchThatTestsTheEditedValue() throws Exception {
+    void aUserEditOfALibpoolFieldIsRepairedByOnePatchGuardedByTheVersionRead() throws Exception {
         ObjectNode vm = vm("vm-cirros.yaml");
         ObjectNode patched = (ObjectNode) apply(VmPatchPlan.plan(vm, Optional.of(NO_SETUP)).patch().orElseThrow(), vm);
         ObjectNode hostDisk = (ObjectNode) Json.named(patched, CloudInitEdit.VOLUMES, "libpool-base").orElseThrow().get("hostDisk");
         hostDisk.put("path", "/elsewhere/pool.img");
 
         ArrayNode repair = VmPatchPlan.plan(patched, Optional.of(NO_SETUP)).patch().orElseThrow();
-        assertThat(repair.toString()).contains("\"op\":\"test\"", "/elsewhere/pool.img");
+        assertThat(repair.get(0).toString()).isEqualTo("{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\",\"value\":\"7\"}");
+        assertThat(repair).extracting(op -> op.get("op").asText()).as("no test of values: the server compares encoded bytes")
+                .containsOnlyOnce("test");
         assertThat(apply(repair, patched)).isEqualTo(apply(VmPatchPlan.plan(vm, Optional.of(NO_SETUP)).patch().orElseThrow(), vm));
     }
 

@@ -1,6 +1,7 @@
 package dev.libpool.node.pool;
 
 import dev.libpool.api.v1alpha1.HostPathSource;
+import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.PoolSource;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
@@ -11,10 +12,12 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
-/** The pool "it" of the pool ITs: a source root, maxSize 64Mi, every namespace, then the test's change. */
-final class TestPools {
+import static org.assertj.core.api.Assertions.assertThat;
 
-    private TestPools() {
+/** The pool "it" over a source root, as the host-level pool tests use it, and their common checks. */
+final class PoolFixtures {
+
+    private PoolFixtures() {
     }
 
     static SharedLibraryPool pool(Path source, Consumer<SharedLibraryPoolSpec> change) {
@@ -29,5 +32,14 @@ final class TestPools {
         pool.setMetadata(new ObjectMetaBuilder().withName("it").withGeneration(1L).build());
         pool.setSpec(spec);
         return pool;
+    }
+
+    static void assertReady(PoolService.Result r) {
+        assertThat(r.state().getState()).as(r.state().getReason() + ": " + r.state().getMessage())
+                .isEqualTo(NodePoolState.State.Ready);
+    }
+
+    static String digest(PoolService.Result r) {
+        return r.state().getImage().getDigest().substring("sha256:".length());
     }
 }

@@ -1,0 +1,144 @@
+package dev.libpool.guest;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Random libvirt domains as virt-launcher could hand them to the hook (tests only): i440fx or q35, RAM in any
+ * unit, maybe NUMA cells and maxMemory already, up to 40 devices of which some carry explicit root-bus PCI
+ * addresses (hex or decimal, unique), maybe a qemu:commandline with its own -device on the root bus under any
+ * prefix, foreign namespaces in the metadata, non-ASCII text, and one to three pool disks. The generator knows
+ * which slots are explicit and how many devices libvirt will place itself, so the test can check the hook.
+ */
+public final class FuzzDomain {
+
+    public record Case(String xml, boolean q35, Set<Integer> explicitSlots, int placedByLibvirt, List<String> pools) {
+        /** Root-bus slots that neither the machine's built-in devices nor the domain's addresses hold. */
+        public int freeSlots() {
+            return 30 - explicitSlots.size(); // q35: 0x01-0x1e, i440fx: 0x02-0x1f
+        }
+
+        /**
+         * Whether the hook must refuse: it keeps the slots libvirt fills bottom-up free (one per unaddressed device,
+         * plus a few libvirt adds by itself), and fewer than one per pool remain above them.
+         */
+        public boolean crowded() {
+            return freeSlots() - placedByLibvirt - IMPLICIT_ALLOWANCE < pools.size();
+        }
+    }
+
+    /** Devices libvirt may add by itself (onDefineDomain.py IMPLICIT_DEVICES). */
+    private static final int IMPLICIT_ALLOWANCE = 4;
+
+    /** Devices that sit on a PCI slot of their own, each with an optional explicit address. */
+    private static final List<String> PCI_DEVICES = List.of(
+            "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/var/lib/d%1$d.img'/>"
+                    + "<target dev='vd%2$s' bus='virtio'/>%3$s</disk>",
+            "<controller type='virtio-serial' index='%1$d'>%3$s</controller>",
+            "<rng model='virtio'><backend model='random'>/dev/urandom</backend>%3$s</rng>",
+            "<input type='tablet' bus='virtio'>%3$s</input>",
+            "<sound model='ich6'>%3$s</sound>",
+            "<interface type='user'><model type='virtio'/>%3$s</interface>");
+    /** Devices that never take a slot of their own. */
+    private static final List<String> OTHER_DEVICES = List.of(
+            "<serial type='pty'><target port='0'/></serial>",
+            "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='/var/lib/c%1$d.iso'/>"
+                    + "<target dev='sd%2$s' bus='sata'/><readonly/></disk>");
+
+    private FuzzDomain() {
+    }
+
+    public static Case generate(long seed) {
+        // SplittableRandom mixes the seed: java.util.Random's first values for seeds 0, 1, 2... are alike.
+        SplittableRandom r = new SplittableRandom(seed);
+        boolean q35 = r.nextBoolean();
+        List<Integer> free = new ArrayList<>();
+        for (int slot = q35 ? 1 : 2; slot <= (q35 ? 0x1e : 0x1f); slot++) {
+            free.add(slot);
+        }
+        Set<Integer> explicit = new TreeSet<>();
+        int placed = 0;
+        StringBuilder devices = new StringBuilder("<emulator>/usr/bin/qemu-system-x86_64</emulator>\n");
+        devices.append("<controller type='usb' model='none'/>\n");
+        boolean balloon = r.nextBoolean();
+        int count = r.nextInt(41);
+        int serialIndex = 0;
+        int highestSataController = -1;
+        for (int i = 0; i < count; i++) {
+            String letters = "" + (char) ('a' + i / 26) + (char) ('a' + i % 26);
+            if (r.nextInt(5) == 0) {
+                String other = OTHER_DEVICES.get(r.nextInt(OTHER_DEVICES.size()));
+                if (other.contains("bus='sata'")) {
+                    // libvirt puts disk sdXY on SATA controller index/6 and adds every controller up to it
+                    highestSataController = Math.max(highestSataController, ((letters.charAt(0) - 'a' + 1) * 26
+                            + (letters.charAt(1) - 'a' + 1) - 1) / 6);
+                }
+                devices.append(other.formatted(i, letters)).append('\n');
+                continue;
+            }
+            String template = PCI_DEVICES.get(r.nextInt(PCI_DEVICES.size()));
+            String address = "";
+            if (!free.isEmpty() && r.nextInt(3) > 0) {
+                int slot = free.remove(r.nextInt(free.size()));
+                explicit.add(slot);
+                address = "<address type='pci' domain='0x0000' bus='" + (r.nextBoolean() ? "0x00" : "0") + "' slot='"
+                        + (r.nextInt(4) == 0 ? Integer.toString(slot) : String.format("0x%02x", slot))
+                        + "' function='0x0'/>";
+            } else {
+                placed++;
+            }
+            int index = template.contains("virtio-serial") ? serialIndex++ : i;
+            devices.append(template.formatted(index, letters, address)).append('\n');
+        }
+        if (r.nextBoolean()) {
+            devices.append("<graphics type='vnc' port='-1'/>\n"); // libvirt starts at most one per type
+        }
+        devices.append(balloon ? "<memballoon model='virtio'/>\n" : "<memballoon model='none'/>\n");
+        placed += balloon ? 1 : 0;
+        // each SATA controller is a PCI device libvirt places itself; q35's first one is built in (0x1f)
+        placed += Math.max(0, highestSataController + 1 - (q35 ? 1 : 0));
+
+        String prefix = List.of("qemu", "q", "libvirtqemu").get(r.nextInt(3));
+        StringBuilder commandline = new StringBuilder();
+        if (r.nextBoolean() && !free.isEmpty()) {
+            int slot = free.remove(r.nextInt(free.size()));
+            explicit.add(slot);
+            commandline.append("<%1$s:commandline><%1$s:arg value='-device'/><%1$s:arg value='virtio-rng-pci,id=fuzzrng,bus=%2$s,addr=%3$s'/></%1$s:commandline>\n"
+                    .formatted(prefix, q35 ? "pcie.0" : "pci.0", String.format("0x%x", slot)));
+        }
+        List<String> pools = new ArrayList<>();
+        int poolCount = 1 + r.nextInt(3);
+        for (int p = 0; p < poolCount; p++) {
+            String pool = "pool" + p + (r.nextBoolean() ? "-x" : "");
+            pools.add(pool);
+            devices.append(DomainXml.poolDisk(pool, DomainXml.launcherPath(pool), "vdz" + (char) ('a' + p))).append('\n');
+        }
+
+        int vcpus = 1 + r.nextInt(4);
+        long ramMiB = 128L << r.nextInt(4);
+        String memory = switch (r.nextInt(4)) {
+            case 0 -> "<memory unit='KiB'>" + ramMiB * 1024 + "</memory>";
+            case 1 -> "<memory unit='MiB'>" + ramMiB + "</memory>";
+            case 2 -> "<memory unit='b'>" + ramMiB * 1024 * 1024 + "</memory>";
+            default -> "<memory>" + ramMiB * 1024 + "</memory>";
+        };
+        String cpu = r.nextBoolean() ? "" : "<cpu><numa><cell id='0' cpus='0-" + (vcpus - 1) + "' memory='"
+                + ramMiB * 1024 + "' unit='KiB'/></numa></cpu>";
+        String maxMemory = !cpu.isEmpty() && r.nextBoolean()
+                ? "<maxMemory slots='2' unit='GiB'>" + (2 + r.nextInt(4)) + "</maxMemory>" : "";
+        String metadata = "<metadata><kubevirt xmlns='http://kubevirt.io'><uid>" + seed + "</uid></kubevirt>"
+                + (r.nextBoolean() ? "<f:fuzz xmlns:f='urn:libpool:fuzz' f:n='" + seed + "'><f:x>1</f:x></f:fuzz>" : "")
+                + "</metadata>";
+        String description = r.nextBoolean() ? "<description>caf\u00e9 \u65e5\u672c &amp; &lt;ok&gt; \u00fc</description>" : "";
+        String xml = "<domain type='qemu' xmlns:" + prefix + "='" + DomainXml.QEMU_NS + "'>\n"
+                + "<name>fuzz-" + seed + "</name>\n" + description + metadata + "\n" + maxMemory + memory + "\n"
+                + "<vcpu placement='static'>" + vcpus + "</vcpu>\n"
+                + "<os><type arch='x86_64' machine='" + (q35 ? "q35" : "pc") + "'>hvm</type></os>\n"
+                + cpu + "\n<on_poweroff>destroy</on_poweroff>\n<devices>\n" + devices + "</devices>\n"
+                + commandline + "</domain>\n";
+        return new Case(xml, q35, explicit, placed, pools);
+    }
+}
