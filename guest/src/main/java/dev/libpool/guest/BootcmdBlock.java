@@ -26,14 +26,16 @@ final class BootcmdBlock {
     static final String RUNNER_NAME = "libpool-bootstrap";
     /**
      * Runs the bootstrap of the first pool image it finds with the arguments [--install] [--swiotlb-noforce]
-     * POOL MOUNT_PATH: that bootstrap itself picks the device of POOL (any libpool image's bootstrap can).
+     * POOL MOUNT_PATH: that bootstrap itself picks the device of POOL (any libpool image's bootstrap can). The
+     * script is copied out and the probe mount undone BEFORE it runs: a second mount of the same device shares
+     * the first one's superblock, so a probe mount left in place would keep the pool's mount without DAX.
      * LIBPOOL_DEV_DIR and LIBPOOL_PROBE exist for tests. Never fails the boot. Kept free of ": " and leading
      * quotes so YAML writes it as a plain scalar.
      */
     static final String RUNNER = "for m in virtio_pmem nd_pmem erofs;do modprobe -q $m;done 2>/dev/null;"
             + "d=${LIBPOOL_PROBE:-/run/libpool-probe};mkdir -p $d;"
             + "for v in ${LIBPOOL_DEV_DIR:-/dev}/pmem*;do mount -t erofs -o ro $v $d 2>/dev/null||continue;"
-            + "if [ -r $d/.libpool/bootstrap.sh ];then sh $d/.libpool/bootstrap.sh \"$@\";umount $d;exit 0;fi;"
+            + "if [ -r $d/.libpool/bootstrap.sh ];then cp $d/.libpool/bootstrap.sh $d.sh;umount $d;sh $d.sh \"$@\";exit 0;fi;"
             + "umount $d;done;echo libpool - no pool device found;exit 0";
     static final YAMLMapper YAML = YAMLMapper.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
