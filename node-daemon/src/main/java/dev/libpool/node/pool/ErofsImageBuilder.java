@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,7 +86,7 @@ public final class ErofsImageBuilder {
             return new BuiltImage(image, dataBytes, deviceSize, sha256, manifest,
                     new BuiltImage.Timing((t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000));
         } finally {
-            deleteTree(staging);
+            FileTrees.delete(staging);
         }
     }
 
@@ -102,7 +101,7 @@ public final class ErofsImageBuilder {
         }
         try (Stream<Path> entries = Files.list(scratchDir)) {
             for (Path p : entries.filter(p -> p.getFileName().toString().startsWith(STAGING_PREFIX)).toList()) {
-                deleteTree(p);
+                FileTrees.delete(p);
             }
         }
     }
@@ -240,9 +239,5 @@ public final class ErofsImageBuilder {
 
     private static String tail(String s) {
         return s.length() <= 600 ? s : "..." + s.substring(s.length() - 600);
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        FileTrees.delete(dir);
     }
 }

@@ -80,7 +80,7 @@ public final class LibrarySelector {
                             ? "not a regular file" : "dangling link") + ")");
                     continue;
                 }
-                Optional<String> unfit = GuestPaths.problem("/" + real);
+                Optional<String> unfit = real.equals(matched) ? Optional.empty() : GuestPaths.problem("/" + real);
                 if (unfit.isPresent()) {
                     skipped.add(GuestPaths.printable(matched) + " (refused: " + unfit.get() + ")");
                     continue;

@@ -9,7 +9,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -75,19 +74,9 @@ public final class PoolTeardown {
             }
             Files.deleteIfExists(dir);
         }
-        deleteTree(paths.metaDir(pool));
+        FileTrees.delete(paths.metaDir(pool));
         Files.deleteIfExists(paths.state().resolve("owners").resolve(pool));
         LOG.info(() -> "removed pool " + pool + " from this node: it no longer selects the node and nothing maps it");
         return true;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
     }
 }
