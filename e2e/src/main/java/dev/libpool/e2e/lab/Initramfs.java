@@ -19,9 +19,13 @@ import java.util.Set;
  * mounts the root disk and switches to it.
  */
 public final class Initramfs {
-    /** What the guests need that the Debian kernel builds as modules; dependencies are added from modules.dep. */
+    /**
+     * What the guests need that the Debian kernel builds as modules; dependencies are added from modules.dep.
+     * virtio_balloon: KubeVirt gives every VM a balloon with free page reporting, so a guest hands the pages it
+     * frees back to the host; the lab's guests do the same.
+     */
     static final List<String> MODULES = List.of(
-            "virtio_pci", "virtio_blk", "crc32c_generic", "ext4", "virtio_pmem", "nd_pmem", "erofs");
+            "virtio_pci", "virtio_blk", "crc32c_generic", "ext4", "virtio_pmem", "nd_pmem", "erofs", "virtio_balloon");
     private static final Path BUSYBOX = Path.of("/bin/busybox");
     private static final String INIT = "/dev/libpool/e2e/lab/initramfs-init.sh";
 

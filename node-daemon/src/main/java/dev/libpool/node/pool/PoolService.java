@@ -323,6 +323,12 @@ public final class PoolService {
         });
         state.setImage(image);
         state.setPath(VmContract.poolFile(paths.stateDir(), name()));
+        if (collect) {
+            long trimmed = store.trimUnmapped();
+            if (trimmed > 0) {
+                LOG.fine(() -> "pool " + name() + ": dropped " + trimmed + " bytes of page cache no guest maps");
+            }
+        }
         PoolUsage usage = new PoolMeasurer(procMaps, natives).measure(store, maps);
         state.setMappers(usage.mappers());
         state.setResidentBytes(usage.residentBytes());

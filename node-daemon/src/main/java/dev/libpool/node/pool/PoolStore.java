@@ -157,6 +157,29 @@ public final class PoolStore {
         return gens;
     }
 
+    /**
+     * PageCache medium: drops the pages of every generation that no process maps. A guest's fault pulls in more
+     * than the page it touched (read-around; two 2 MiB folios per fault in QEMU's MADV_HUGEPAGE mapping), and
+     * pages faulted by guests that have gone stay cached: both are clean and reclaimable, yet until the host
+     * needs the memory they count against the node and the VM pod that faulted them. Dropped, the pool holds
+     * what its guests map; a page dropped and touched later comes back from disk. Mapped pages, and the large
+     * folios holding them, stay. Nothing to do on tmpfs and hugetlbfs: there the pages are the pool.
+     *
+     * @return bytes resident before minus after, never negative
+     */
+    public long trimUnmapped() throws IOException {
+        if (medium.mounted()) {
+            return 0;
+        }
+        long trimmed = 0;
+        for (Path gen : generations()) {
+            long before = natives.residentBytes(gen);
+            natives.dropCache(gen);
+            trimmed += Math.max(0, before - natives.residentBytes(gen));
+        }
+        return trimmed;
+    }
+
     /** Leftovers of an interrupted publish. */
     public List<Path> temporaryFiles() throws IOException {
         List<Path> temps = new ArrayList<>();

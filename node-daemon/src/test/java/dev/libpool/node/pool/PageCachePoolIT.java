@@ -105,6 +105,22 @@ class PageCachePoolIT {
     }
 
     @Test
+    void aPassDropsThePagesNoMapperMapsAndKeepsTheMappedOnes() throws Exception {
+        PoolService service = PoolService.onHost(pool(PoolMedium.PageCache), "test", paths);
+        Path file = service.reconcile().stableFile();
+        mappers.map(file, 0, 9 * PAGE);
+        FileDigest.sha256(file); // a reader that maps nothing (as read-around and gone guests leave it): all resident
+        assertThat(natives.residentBytes(file)).isEqualTo(Files.size(file));
+
+        NodePoolState state = service.reconcile().state();
+
+        assertThat(state.getResidentBytes()).as("only the mapper's two pages stay").isEqualTo(2 * PAGE);
+        assertThat(natives.residentBytes(file)).isEqualTo(2 * PAGE);
+        mappers.close();
+        assertThat(service.reconcile().state().getResidentBytes()).as("no mapper, nothing resident").isZero();
+    }
+
+    @Test
     void learnsWhichLibrariesMappersTouchedAndKeepsItAcrossARestart() throws Exception {
         PoolService service = PoolService.onHost(pool(PoolMedium.PageCache), "test", paths);
         PoolService.Result published = service.reconcile();
