@@ -2,7 +2,6 @@ package dev.libpool.node.pool;
 
 import dev.libpool.api.v1alpha1.VmContract;
 import dev.libpool.api.v1alpha1.ImageInfo;
-import dev.libpool.api.v1alpha1.LearnedLayout;
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.PoolMedium;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
@@ -11,7 +10,6 @@ import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.host.Natives;
 import dev.libpool.node.learn.LearnedBuild;
-import dev.libpool.node.learn.LearnedPages;
 import dev.libpool.node.learn.PagePresence;
 import dev.libpool.node.learn.UsageLearner;
 import dev.libpool.node.pool.PoolFailure.Reason;
@@ -23,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -53,6 +50,7 @@ public final class PoolService {
     private final SourceFacts sourceFacts = new SourceFacts();
     private UsageLearner learner;
     private LearnedBuild learned;
+    private GenerationBuild generations;
     private PoolStore store;
     /** "inode key/digest" of the last pool.img whose content was hashed and matched its name. */
     private String verified;
@@ -115,7 +113,11 @@ public final class PoolService {
                                     spec.getInclude() != null && !spec.getInclude().isEmpty(),
                                     PoolGeometry.maxBytes(spec.getMaxSize()), sourceFacts).select(tree.root(), tree.field());
                             FaultPoint.reach(FaultPoint.Step.SELECTED);
-                            serving = Optional.of(buildIfChanged(spec, selection, serving));
+                            String built = generations.buildIfChanged(spec, generation(), selection, serving, store);
+                            if (!serving.equals(Optional.of(built))) {
+                                verified = FileKey.of(store.stableFile()) + "/" + built;
+                            }
+                            serving = Optional.of(built);
                         } catch (PoolFailure f) {
                             SourceMemo.recordFailure(paths.metaDir(name()), memo, f);
                             throw f;
@@ -188,6 +190,7 @@ public final class PoolService {
         if (learner == null) {
             learner = new UsageLearner(new PagePresence(paths.proc()), paths.metaDir(name));
             learned = new LearnedBuild(paths.metaDir(name));
+            generations = new GenerationBuild(name, paths, builder, sourceFacts, learned);
         }
         SharedLibraryPoolSpec spec = pool.getSpec();
         if (spec == null) {
@@ -248,52 +251,14 @@ public final class PoolService {
         return current;
     }
 
+    private long generation() {
+        Long generation = pool.getMetadata().getGeneration();
+        return generation == null ? 1 : generation;
+    }
+
     private Optional<String> memoKey(SharedLibraryPoolSpec spec) throws PoolFailure, IOException {
         Optional<String> content = sources.contentKey(name(), spec.getSource());
         return content.isEmpty() ? content : Optional.of(SourceMemo.key(content.get(), spec, ImageScripts.fromGuestModule()));
-    }
-
-    private String buildIfChanged(SharedLibraryPoolSpec spec, Selection selection, Optional<String> serving)
-            throws PoolFailure, IOException {
-        ImageScripts scripts = ImageScripts.fromGuestModule();
-        long deviceSize = PoolGeometry.deviceSizeBytes(spec.getMaxSize());
-        Long generation = pool.getMetadata().getGeneration();
-        Manifest full = Manifest.of(name(), generation == null ? 1 : generation, selection);
-        String buildKey = ImageRecord.buildKey(full, scripts, deviceSize);
-        Optional<ImageRecord> record = serving.flatMap(d -> ImageRecord.read(paths.metaDir(name()), d));
-        LearnedLayout mode = spec.getLearnedLayout();
-        if (record.map(r -> r.buildKey().equals(buildKey) && !learned.wantsRebuild(mode, r.learnedFrom())).orElse(false)) {
-            return serving.get();
-        }
-        LearnedPages dense = learned.input(mode);
-        Selection built = mode == LearnedLayout.Narrow && dense != null ? narrow(selection, dense) : selection;
-        Manifest manifest = built == selection ? full : Manifest.of(full.pool(), full.generation(), built);
-        BuiltImage image;
-        try {
-            image = builder.build(manifest, built, scripts, deviceSize, paths.buildDir(), dense);
-        } finally {
-            sourceFacts.restamp(selection.files().stream().map(LibraryFile::source).toList());
-        }
-        try {
-            new ImageRecord(buildKey, image.dataBytes(), manifest, LearnedBuild.origin(mode, dense))
-                    .write(paths.metaDir(name()), image.sha256());
-            FaultPoint.reach(FaultPoint.Step.RECORDED);
-            if (!serving.equals(Optional.of(image.sha256()))) {
-                store.publish(image);
-                verified = FileKey.of(store.stableFile()) + "/" + image.sha256();
-                LOG.info(() -> "published pool " + name() + " generation sha256:" + image.sha256()
-                        + (dense == null ? "" : " (" + mode + " layout from " + dense.pageCount() + " learned pages)"));
-            }
-            return image.sha256();
-        } finally {
-            Files.deleteIfExists(image.file());
-        }
-    }
-
-    /** The libraries guests touched; all of them when none of the learned paths is selected any more. */
-    private static Selection narrow(Selection selection, LearnedPages learned) {
-        List<LibraryFile> used = selection.files().stream().filter(f -> learned.byPath().containsKey(f.guestPath())).toList();
-        return used.isEmpty() ? selection : new Selection(used, selection.skipped());
     }
 
     /** Fills image, path and usage of the serving generation; collects unmapped generations when allowed. */
