@@ -34,6 +34,13 @@ public interface LibpoolConfig {
     @WithDefault("true")
     boolean leaderElection();
 
+    /**
+     * How containerDisk pools reach the node daemon: ImageVolume, HelperContainer, or Auto (by the API server's
+     * version; see {@link ContainerDiskMode#Auto} for what it cannot see).
+     */
+    @WithDefault("Auto")
+    ContainerDiskMode containerDiskMode();
+
     Daemon daemon();
 
     interface Daemon {

@@ -1,5 +1,6 @@
 package dev.libpool.operator.testing;
 
+import dev.libpool.operator.config.ContainerDiskMode;
 import dev.libpool.operator.config.LibpoolConfig;
 
 import java.time.Duration;
@@ -7,7 +8,12 @@ import java.util.List;
 import java.util.Optional;
 
 /** The operator's settings with their documented defaults, for unit tests without Quarkus. */
-public record TestConfig(String namespace, List<String> tolerations) implements LibpoolConfig {
+public record TestConfig(String namespace, List<String> tolerations, ContainerDiskMode containerDiskMode)
+        implements LibpoolConfig {
+
+    public TestConfig(String namespace, List<String> tolerations) {
+        this(namespace, tolerations, ContainerDiskMode.Auto);
+    }
 
     public static TestConfig defaults() {
         return new TestConfig("libpool-system", List.of("*"));
