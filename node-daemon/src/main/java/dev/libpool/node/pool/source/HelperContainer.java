@@ -80,6 +80,35 @@ public record HelperContainer(long pid, Path root, String startTime) {
     }
 
     /**
+     * Refuses to look for helpers when this process shares the host's PID namespace (the standalone CLI, or a daemon
+     * without its pod): there every process of the node is visible, and any user could start one that carries the
+     * marker and make the daemon read a disk of its choosing.
+     */
+    public static void requireOwnPidNamespace(Path proc, Path hostProc, String image, String imageVolume)
+            throws PoolFailure {
+        // "self" is this process's pid in the namespace each procfs was mounted for: the same number means the same
+        // namespace (unlike /proc/1/ns/pid, it needs no ptrace access to the host's init)
+        String own = link(proc.resolve("self"));
+        String host = link(hostProc.resolve("self"));
+        if (own.isEmpty() || host.isEmpty() || own.equals(host)) {
+            throw new PoolFailure(Reason.DiskImageMissing, "the containerDisk " + image + " is not mounted at "
+                    + imageVolume + " (ImageVolume mode), and helper containers (HelperContainer mode) are looked for "
+                    + "only in the node daemon's own pod: this process " + (own.isEmpty() || host.isEmpty()
+                    ? "cannot tell its PID namespace from the host's (" + hostProc + ")"
+                    : "shares the host's PID namespace") + ", where any process could pose as a helper; run the "
+                    + "daemon from its DaemonSet, or use source.diskImage with the disk file on the node");
+        }
+    }
+
+    private static String link(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return "";
+        }
+    }
+
+    /**
      * The file at {@code inRoot} (absolute, inside the container) with no link on the way: a link met under
      * {@code /proc/<pid>/root} resolves against the daemon's root, not the container's, so it could lead to a file
      * of the node.

@@ -28,22 +28,26 @@ public final class PoolSources {
     private final Path containerDiskRoot;
     private final Path proc;
     private final String helperDiskDir;
+    private final Path hostProc;
 
     /** @param containerDiskRoot where this process sees the containerDisk volumes ({@link ContainerDiskSource#MOUNT_ROOT}) */
     public PoolSources(HostPaths paths, Path containerDiskRoot) {
-        this(paths, containerDiskRoot, Path.of("/proc"), ContainerDiskSource.DISK_DIR);
+        this(paths, containerDiskRoot, Path.of("/proc"), ContainerDiskSource.DISK_DIR, paths.resolve("/proc"));
     }
 
     /**
      * @param proc          the /proc of the daemon's own PID namespace (its pod's, shareProcessNamespace), where the
      *                      helper containers of the HelperContainer mode run
      * @param helperDiskDir the directory inside a helper container's root that holds the disk ({@code /disk})
+     * @param hostProc      the host's /proc: helpers are looked for only when {@code proc} is another PID namespace
+     *                      than the host's; null skips that check (tests whose helpers are processes of their own)
      */
-    public PoolSources(HostPaths paths, Path containerDiskRoot, Path proc, String helperDiskDir) {
+    public PoolSources(HostPaths paths, Path containerDiskRoot, Path proc, String helperDiskDir, Path hostProc) {
         this.paths = paths;
         this.containerDiskRoot = containerDiskRoot;
         this.proc = proc;
         this.helperDiskDir = helperDiskDir;
+        this.hostProc = hostProc;
     }
 
     public static PoolSources onHost(HostPaths paths) {
@@ -166,6 +170,9 @@ public final class PoolSources {
         Path mount = containerDiskRoot.resolve(pool);
         if (Files.isDirectory(mount)) {
             return new Located(inImageVolume(mount, disk), null);
+        }
+        if (hostProc != null) {
+            HelperContainer.requireOwnPidNamespace(proc, hostProc, disk.getImage(), mount.toString());
         }
         HelperContainer helper = HelperContainer.find(proc, pool, disk.getImage(), mount.toString());
         String field = "source.containerDisk " + disk.getImage();

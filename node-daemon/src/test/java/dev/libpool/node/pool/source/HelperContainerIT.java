@@ -157,6 +157,24 @@ class HelperContainerIT {
                         f -> assertThat(f.reason()).isEqualTo(PoolFailure.Reason.DiskImageMissing));
     }
 
+    @Test
+    void aDaemonInTheHostsPidNamespaceLooksForNoHelperAtAll() throws Exception {
+        Path diskDir = Files.createDirectories(dir.resolve("served/disk"));
+        DiskImages.rawImage(tree, diskDir.resolve("debian.raw"), null, 48);
+        start(ContainerDiskSource.helperCommand(BUSYBOX, POOL));
+        HostPaths paths = paths();
+        // as the standalone CLI on a node: its /proc is the host's, where anyone could start a process with the marker
+        PoolSources sources = new PoolSources(paths, dir.resolve("no-volumes"), Path.of("/proc"), diskDir.toString(),
+                Path.of("/proc"));
+
+        PoolService.Result r = new PoolService(DiskImages.pool(POOL, containerDisk(null)), "test", paths,
+                new JnaNatives(), new ErofsImageBuilder(ErofsImageBuilder.DEFAULT_MKFS), sources).reconcile();
+
+        assertThat(r.state().getReason()).isEqualTo("DiskImageMissing");
+        assertThat(r.state().getMessage()).contains("this process shares the host's PID namespace")
+                .contains("use source.diskImage");
+    }
+
     /** A root file system like a containerDisk's plus the busybox the operator's init container copies in. */
     private Path containerRoot() throws Exception {
         Path root = Files.createDirectories(dir.resolve("container"));
@@ -201,7 +219,8 @@ class HelperContainerIT {
     }
 
     private PoolService.Result reconcile(PoolSource source, HostPaths paths, String helperDiskDir) {
-        PoolSources sources = new PoolSources(paths, dir.resolve("no-volumes"), Path.of("/proc"), helperDiskDir);
+        // the test's helpers share its (the host's) PID namespace: the daemon's pod check is off, but for the test below
+        PoolSources sources = new PoolSources(paths, dir.resolve("no-volumes"), Path.of("/proc"), helperDiskDir, null);
         return new PoolService(DiskImages.pool(POOL, source), "test", paths, new JnaNatives(),
                 new ErofsImageBuilder(ErofsImageBuilder.DEFAULT_MKFS), sources).reconcile();
     }
