@@ -32,7 +32,7 @@ public final class PoolSources {
 
     /** @param containerDiskRoot where this process sees the containerDisk volumes ({@link ContainerDiskSource#MOUNT_ROOT}) */
     public PoolSources(HostPaths paths, Path containerDiskRoot) {
-        this(paths, containerDiskRoot, Path.of("/proc"), ContainerDiskSource.DISK_DIR, paths.resolve("/proc"));
+        this(paths, containerDiskRoot, Path.of("/proc"), ContainerDiskSource.DISK_DIR, paths.proc());
     }
 
     /**

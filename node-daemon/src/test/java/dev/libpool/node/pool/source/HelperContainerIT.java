@@ -157,6 +157,48 @@ class HelperContainerIT {
                         f -> assertThat(f.reason()).isEqualTo(PoolFailure.Reason.DiskImageMissing));
     }
 
+    /**
+     * As in the DaemonSet's pod: the standalone CLI ({@code pool build}, i.e. {@code PoolSources.onHost}) and a
+     * chrooted helper share a PID namespace of their own (unshare), the host's /proc is under the daemon's host
+     * root, and nothing but production code chooses the paths ({@code /proc}, {@code /disk}, the namespace check).
+     */
+    @Test
+    void theCliInAPidNamespaceOfItsOwnFindsItsHelperAsInThePod() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/unshare")), "unshare is missing: apt-get install util-linux");
+        Path root = containerRoot();
+        DiskImages.qcow2(DiskImages.rawImage(tree, dir.resolve("disk.raw"), "gpt", 48), root.resolve("disk/debian.qcow2"));
+        Path host = Files.createDirectories(dir.resolve("host/proc"));
+        Path yaml = dir.resolve("pool.yaml");
+        Files.writeString(yaml, "apiVersion: libpool.dev/v1alpha1\nkind: SharedLibraryPool\nmetadata: {name: " + POOL
+                + "}\nspec:\n  source: {containerDisk: {image: registry.example/debian-disk:12}}\n  maxSize: 64Mi\n"
+                + "  namespaceSelector: {}\n");
+        List<String> helper = new ArrayList<>(List.of("/usr/sbin/chroot", "--userspec=65534:65534", root.toString()));
+        helper.addAll(ContainerDiskSource.helperCommand("/helper/busybox", POOL));
+        List<String> cli = List.of(ProcessHandle.current().info().command().orElseThrow(), "-cp",
+                System.getProperty("java.class.path"), "dev.libpool.node.Main", "pool", "build", yaml.toString(),
+                "--host-root", host.getParent().toString(), "--state-dir", "/var/lib/libpool");
+        // pid 1 of the new namespace starts the helper, waits for its marker, runs the CLI; its exit ends them all
+        Path inner = Files.writeString(dir.resolve("pod.sh"), String.join("\n",
+                quote(helper) + " &",
+                "n=0; until tr '\\0' '\\n' < /proc/$!/cmdline | grep -qx "
+                        + quote(List.of(ContainerDiskSource.helperMarker(POOL))) + "; do",
+                "  n=$((n+1)); [ $n -lt 100 ] || exit 70; sleep 0.1", "done",
+                "echo \"helper pid $! in the pod's namespace\"",
+                "exec " + quote(cli), ""));
+        Path outer = Files.writeString(dir.resolve("node.sh"), String.join("\n",
+                "mount --rbind /proc " + quote(List.of(host.toString())) + " || exit 71",
+                "exec unshare --pid --fork --mount-proc /bin/sh " + quote(List.of(inner.toString())), ""));
+        Process p = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "/bin/sh", outer.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+
+        PoolService.Result fromTree = PoolService.onHost(DiskImages.pool(POOL, PoolSource.hostPath(tree.toString())),
+                "test", paths()).reconcile();
+        assertThat(out).contains("helper pid 2 in the pod's namespace").contains("pool " + POOL + ": Ready")
+                .contains("digest      " + fromTree.state().getImage().getDigest());
+    }
+
     @Test
     void aDaemonInTheHostsPidNamespaceLooksForNoHelperAtAll() throws Exception {
         Path diskDir = Files.createDirectories(dir.resolve("served/disk"));
@@ -209,6 +251,10 @@ class HelperContainerIT {
             Thread.sleep(50);
         }
         throw new AssertionError("the helper did not start: " + command);
+    }
+
+    private static String quote(List<String> words) {
+        return String.join(" ", words.stream().map(w -> "'" + w.replace("'", "'\\''") + "'").toList());
     }
 
     private PoolSource containerDisk(String path) {
