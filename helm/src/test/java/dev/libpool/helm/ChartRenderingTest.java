@@ -41,7 +41,8 @@ class ChartRenderingTest {
                 "LIBPOOL_DAEMON_SERVICE_ACCOUNT", "libpool-node-daemon",
                 "LIBPOOL_DAEMON_PRIORITY_CLASS_NAME", "system-node-critical",
                 "LIBPOOL_DAEMON_MEMORY_LIMIT", "1Gi",
-                "LIBPOOL_DAEMON_TOLERATIONS", "*");
+                "LIBPOOL_DAEMON_TOLERATIONS", "*",
+                "LIBPOOL_CONTAINER_DISK_MODE", "Auto");
         assertThat(container.path("env").toString()).doesNotContain("LIBPOOL_SIDECAR_SHIM_IMAGE");
         assertThat(r.objects()).allSatisfy(o -> {
             if (!o.path("kind").asText().startsWith("Cluster") && !o.path("kind").asText().startsWith("ValidatingAdmission")) {
@@ -67,7 +68,8 @@ class ChartRenderingTest {
                 "LIBPOOL_DAEMON_CPU_REQUEST", "20m",
                 "LIBPOOL_DAEMON_MEMORY_REQUEST", "128Mi",
                 "LIBPOOL_DAEMON_MEMORY_LIMIT", "2Gi",
-                "LIBPOOL_DAEMON_TOLERATIONS", "kubevirt.io/dedicated=vms:NoSchedule,maintenance:*");
+                "LIBPOOL_DAEMON_TOLERATIONS", "kubevirt.io/dedicated=vms:NoSchedule,maintenance:*",
+                "LIBPOOL_CONTAINER_DISK_MODE", "HelperContainer");
         assertThat(container.path("imagePullPolicy").asText()).isEqualTo("Always");
         assertThat(deployment.at("/spec/template/spec/priorityClassName").asText()).isEqualTo("cluster-critical-ops");
         assertEnv(container,

@@ -29,7 +29,8 @@ class ValuesSchemaTest {
             "relative-state-dir.yaml, nodeDaemon.stateDir",
             "zero-replicas.yaml,      operator.replicas",
             "bad-duration.yaml,       metrics.prometheusRule.for",
-            "bad-toleration.yaml,     nodeDaemon.tolerations.0"})
+            "bad-toleration.yaml,     nodeDaemon.tolerations.0",
+            "container-disk-mode.yaml, nodeDaemon.containerDiskMode"})
     void badValuesFileIsRefusedWithTheValueNamed(String file, String named) {
         assertThatThrownBy(() -> Chart.template(BAD.resolve(file)))
                 .hasMessageContaining("values don't meet the specifications of the schema")

@@ -67,6 +67,11 @@ class ContainerImagesIT {
         assertThat(image.entryPoint()).containsExactly("/opt/libpool/bin/libpool-node-daemon");
         assertThat(image.uid()).as("the node daemon mounts its tmpfs: it runs as root").isZero();
         assertThat(image.rootfs().resolve("usr/bin/mkfs.erofs")).exists();
+        // disk-image sources, and the static busybox the containerDisk helpers run (copied by cp from /bin/busybox)
+        assertThat(image.rootfs().resolve("usr/bin/qemu-img")).exists();
+        assertThat(image.rootfs().resolve("usr/sbin/debugfs")).exists();
+        assertThat(image.rootfs().resolve("usr/bin/busybox")).exists();
+        assertThat(image.rootfs().resolve("usr/bin/cp")).exists();
 
         UnpackedImage.Result help = image.run(List.of("--help"), Map.of(), List.of(), 120, s -> false);
         assertThat(help.output()).contains("usage: Main run", "Main pool build|status FILE");

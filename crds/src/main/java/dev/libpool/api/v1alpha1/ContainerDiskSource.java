@@ -5,9 +5,13 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 
+import java.util.List;
+
 /**
  * A KubeVirt containerDisk (an OCI image with the disk under /disk/): the kubelet brings it to each node of the
- * pool as an image volume of the node daemon; the daemon reads the disk file from {@link #mountDir(String)}.
+ * pool, either as an image volume of the node daemon (the daemon reads the disk file from {@link #mountDir(String)})
+ * or as a helper container of the daemon's pod that runs {@link #helperCommand(String, String)} (the daemon finds
+ * it by {@link #helperMarker(String)} and reads the disk through its root, {@code /proc/<pid>/root}).
  */
 public class ContainerDiskSource extends DiskImageOptions {
 
@@ -15,6 +19,10 @@ public class ContainerDiskSource extends DiskImageOptions {
     public static final String MOUNT_ROOT = "/var/run/libpool/container-disks";
     /** Where KubeVirt containerDisks keep their disk file. */
     public static final String DISK_DIR = "/disk";
+    /** The argument that names the pool of a helper container; the node daemon matches it whole, never as a prefix. */
+    public static final String HELPER_MARKER_PREFIX = "libpool.dev/container-disk=";
+    // int max: busybox sleep's largest argument (68 years); the loop ends (and the container restarts) if sleep fails
+    private static final String HELPER_SCRIPT = "while %s sleep 2147483647; do :; done";
 
     @Required
     @Size(min = 1, max = 1024)
@@ -40,6 +48,20 @@ public class ContainerDiskSource extends DiskImageOptions {
     /** The directory, as the node daemon's container sees it, where the kubelet mounts the image of a pool. */
     public static String mountDir(String pool) {
         return MOUNT_ROOT + "/" + pool;
+    }
+
+    /** The exact argv element by which the node daemon tells the helper container of {@code pool}. */
+    public static String helperMarker(String pool) {
+        return HELPER_MARKER_PREFIX + pool;
+    }
+
+    /**
+     * The command of a pool's helper container: a containerDisk has no shell or binary of its own, so the static
+     * busybox at {@code sleeper} (copied into the pod by an init container) sleeps in it, with the pool's marker as
+     * its shell's {@code $0}: the shell stays the container's main process and its argv ends with the marker.
+     */
+    public static List<String> helperCommand(String sleeper, String pool) {
+        return List.of(sleeper, "sh", "-c", String.format(HELPER_SCRIPT, sleeper), helperMarker(pool));
     }
 
     public String getImage() { return image; }

@@ -34,7 +34,8 @@ public final class ErofsImageBuilder {
     private static final int EROFS_MAGIC = 0xE0F5E1E2;
     private static final int EXPECTED_BLOCK_BITS = 12;
     private static final long MKFS_TIMEOUT_MINUTES = 10;
-    private static final String STAGING_PREFIX = "staging-";
+    /** Scratch entries of the build dir with this prefix are removed at the start of every pass (a crash leftover). */
+    public static final String STAGING_PREFIX = "staging-";
 
     private final String mkfs;
 

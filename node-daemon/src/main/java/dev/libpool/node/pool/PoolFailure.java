@@ -13,7 +13,7 @@ public final class PoolFailure extends Exception {
         GuestScriptsMissing, PoolNameConflict, StateDirLocked, StateDirReadOnly, HostError,
         // disk-image sources (source.diskImage, source.containerDisk)
         DiskImageMissing, UnsupportedImageFormat, DiskImageCorrupt, DiskImageTruncated, DiskImageTooLarge,
-        UnknownPartitionTable, UnsupportedFilesystem, DiskToolMissing
+        UnknownPartitionTable, UnsupportedFilesystem, DiskToolMissing, ContainerDiskHelperAmbiguous
     }
 
     private final Reason reason;

@@ -21,7 +21,10 @@ import java.util.List;
  */
 public final class ContainerDiskVolumes {
 
-    /** Volume name prefix; with a pool name of at most 55 characters the name stays a 63-character DNS label. */
+    /**
+     * Prefix of a pool's volume (ImageVolume) or helper container (HelperContainer); with a pool name of at most 55
+     * characters the name stays a 63-character DNS label.
+     */
     public static final String VOLUME_PREFIX = "cdisk-";
     /** As KubeVirt pulls containerDisks: a tag is looked up again only when the node lacks the image. */
     public static final String PULL_POLICY = "IfNotPresent";
@@ -37,21 +40,26 @@ public final class ContainerDiskVolumes {
     public static Mounts of(Collection<SharedLibraryPool> pools) {
         List<Volume> volumes = new ArrayList<>();
         List<VolumeMount> mounts = new ArrayList<>();
-        pools.stream()
+        for (SharedLibraryPool p : withContainerDisk(pools)) {
+            String pool = p.getMetadata().getName();
+            String name = VOLUME_PREFIX + pool;
+            volumes.add(new VolumeBuilder().withName(name).withNewImage()
+                    .withReference(p.getSpec().getSource().getContainerDisk().getImage())
+                    .withPullPolicy(PULL_POLICY).endImage().build());
+            mounts.add(new VolumeMountBuilder().withName(name).withMountPath(ContainerDiskSource.mountDir(pool))
+                    .withReadOnly(true).build());
+        }
+        return new Mounts(List.copyOf(volumes), List.copyOf(mounts));
+    }
+
+    /** The pools with a containerDisk source, in name order (the same pools always give the same pod spec). */
+    static List<SharedLibraryPool> withContainerDisk(Collection<SharedLibraryPool> pools) {
+        return pools.stream()
                 .filter(p -> p.getMetadata() != null && p.getMetadata().getName() != null)
                 .filter(p -> p.getSpec() != null && p.getSpec().getSource() != null)
                 .filter(p -> p.getSpec().getSource().getContainerDisk() != null)
                 .filter(p -> p.getSpec().getSource().getContainerDisk().getImage() != null)
                 .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
-                .forEach(p -> {
-                    String pool = p.getMetadata().getName();
-                    String name = VOLUME_PREFIX + pool;
-                    volumes.add(new VolumeBuilder().withName(name).withNewImage()
-                            .withReference(p.getSpec().getSource().getContainerDisk().getImage())
-                            .withPullPolicy(PULL_POLICY).endImage().build());
-                    mounts.add(new VolumeMountBuilder().withName(name).withMountPath(ContainerDiskSource.mountDir(pool))
-                            .withReadOnly(true).build());
-                });
-        return new Mounts(List.copyOf(volumes), List.copyOf(mounts));
+                .toList();
     }
 }

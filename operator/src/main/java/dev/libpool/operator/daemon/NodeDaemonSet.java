@@ -1,6 +1,7 @@
 package dev.libpool.operator.daemon;
 
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
+import dev.libpool.operator.config.ContainerDiskMode;
 import dev.libpool.operator.config.LibpoolConfig;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
@@ -36,7 +37,7 @@ import java.util.stream.Collectors;
  *       {@code spec.ksm} tunes (saved first, restored by {@code ksm restore}).</li>
  * </ul>
  * No host access for containerDisk pools: the kubelet pulls each image and mounts it read-only as an image
- * volume ({@link ContainerDiskVolumes}).
+ * volume ({@link ContainerDiskVolumes}), or runs it as a helper container of this pod ({@link ContainerDiskHelpers}).
  */
 public final class NodeDaemonSet {
     public static final String NAME = "libpool-node-daemon";
@@ -56,9 +57,18 @@ public final class NodeDaemonSet {
         return LABELS;
     }
 
-    public static DaemonSet desired(Collection<SharedLibraryPool> pools, LibpoolConfig config) {
+    /** @param mode how containerDisks reach the daemon: ImageVolume or HelperContainer (Auto resolved already) */
+    public static DaemonSet desired(Collection<SharedLibraryPool> pools, LibpoolConfig config, ContainerDiskMode mode) {
         LibpoolConfig.Daemon daemon = config.daemon();
-        ContainerDiskVolumes.Mounts containerDisks = ContainerDiskVolumes.of(pools);
+        if (mode == ContainerDiskMode.Auto) {
+            throw new IllegalArgumentException("resolve containerDiskMode Auto by the API server's version first");
+        }
+        boolean helperMode = mode == ContainerDiskMode.HelperContainer;
+        ContainerDiskVolumes.Mounts containerDisks = helperMode ? new ContainerDiskVolumes.Mounts(List.of(), List.of())
+                : ContainerDiskVolumes.of(pools);
+        ContainerDiskHelpers.Helpers helpers = helperMode
+                ? ContainerDiskHelpers.of(pools, daemon.image(), daemon.imagePullPolicy())
+                : ContainerDiskHelpers.of(List.of(), daemon.image(), daemon.imagePullPolicy());
         DaemonSetBuilder builder = new DaemonSetBuilder()
                 .withNewMetadata().withName(NAME).withNamespace(config.namespace()).withLabels(LABELS).endMetadata()
                 .withNewSpec()
@@ -92,7 +102,10 @@ public final class NodeDaemonSet {
                                 .withMountPropagation("Bidirectional").build(),
                         new VolumeMountBuilder().withName(KSM_VOLUME).withMountPath(HOST_ROOT + KSM_DIR).build())
                 .addAllToVolumeMounts(containerDisks.mounts())
+                .addAllToVolumeMounts(helpers.daemonMounts())
                 .endContainer()
+                .addAllToContainers(helpers.containers())
+                .addAllToInitContainers(helpers.initContainers())
                 .withVolumes(
                         new VolumeBuilder().withName(STATE_VOLUME).withNewHostPath()
                                 .withPath(config.stateDir()).withType("DirectoryOrCreate").endHostPath().build(),
@@ -101,6 +114,10 @@ public final class NodeDaemonSet {
                         new VolumeBuilder().withName(KSM_VOLUME).withNewHostPath()
                                 .withPath(KSM_DIR).withType("Directory").endHostPath().build())
                 .addAllToVolumes(containerDisks.volumes())
+                .addAllToVolumes(helpers.volumes())
+                // helpers: the daemon must see their processes; they must not get its API token
+                .withShareProcessNamespace(helpers.any() ? Boolean.TRUE : null)
+                .withAutomountServiceAccountToken(helpers.any() ? Boolean.FALSE : null)
                 .endSpec()
                 .endTemplate()
                 .endSpec();

@@ -1,12 +1,15 @@
 package dev.libpool.operator.daemon;
 
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
+import dev.libpool.operator.config.ContainerDiskMode;
 import dev.libpool.operator.config.LibpoolConfig;
+import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -25,8 +28,11 @@ import java.util.Map;
 public final class NodeDaemonSets {
     static final String SPEC_DIGEST = "libpool.dev/spec-digest";
 
+    private static final Logger LOG = Logger.getLogger(NodeDaemonSets.class);
+
     private final KubernetesClient client;
     private final LibpoolConfig config;
+    private ContainerDiskMode mode;
 
     public NodeDaemonSets(KubernetesClient client, LibpoolConfig config) {
         this.client = client;
@@ -44,7 +50,7 @@ public final class NodeDaemonSets {
             resource.delete();
             return true;
         }
-        DaemonSet want = NodeDaemonSet.desired(pools, config);
+        DaemonSet want = NodeDaemonSet.desired(pools, config, mode(pools));
         String digest = digest(want);
         want.getMetadata().setAnnotations(Map.of(SPEC_DIGEST, digest));
         if (have == null) {
@@ -62,6 +68,27 @@ public final class NodeDaemonSets {
                 Map.of("op", "add", "path", "/metadata/labels", "value", want.getMetadata().getLabels()),
                 Map.of("op", "replace", "path", "/spec", "value", want.getSpec()))));
         return true;
+    }
+
+    /**
+     * The configured mode, with Auto resolved by the API server's version the first time a pool has a
+     * containerDisk (an API server upgrade is seen after the operator restarts; its pods roll with an upgrade).
+     */
+    private ContainerDiskMode mode(Collection<SharedLibraryPool> pools) {
+        if (config.containerDiskMode() != ContainerDiskMode.Auto) {
+            return config.containerDiskMode();
+        }
+        if (mode == null) {
+            if (ContainerDiskVolumes.withContainerDisk(pools).isEmpty()) {
+                return ContainerDiskMode.ImageVolume; // nothing to bring: both modes give the same pod
+            }
+            VersionInfo version = client.getKubernetesVersion();
+            mode = ContainerDiskMode.Auto.forServer(version.getMajor(), version.getMinor());
+            LOG.infof("containerDiskMode Auto: %s for the API server's Kubernetes %s.%s (ImageVolume is on by default "
+                    + "from 1.%d; set containerDiskMode to choose)", mode, version.getMajor(), version.getMinor(),
+                    ContainerDiskMode.IMAGE_VOLUME_DEFAULT_MINOR);
+        }
+        return mode;
     }
 
     static String digest(DaemonSet desired) {

@@ -6,6 +6,7 @@ import dev.libpool.api.v1alpha1.PoolSource;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.kubetest.RequiresTestCluster;
 import dev.libpool.kubetest.TestCluster;
+import dev.libpool.operator.config.ContainerDiskMode;
 import dev.libpool.operator.testing.TestConfig;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
@@ -35,7 +36,7 @@ class NodeDaemonSetIT {
             host.getSpec().setSource(new PoolSource());
             host.getSpec().getSource().setHostPath(new HostPathSource("/srv/guest-root"));
             DaemonSet want = NodeDaemonSet.desired(List.of(disk, host),
-                    new TestConfig(namespace, List.of("*")));
+                    new TestConfig(namespace, List.of("*")), ContainerDiskMode.ImageVolume);
 
             DaemonSet stored = client.apps().daemonSets().inNamespace(namespace).resource(want).create();
 
@@ -52,6 +53,48 @@ class NodeDaemonSetIT {
                         assertThat(m.getReadOnly()).isTrue();
                         assertThat(m.getMountPath()).isEqualTo(ContainerDiskSource.mountDir("disk"));
                     });
+        } finally {
+            client.apps().daemonSets().inNamespace(namespace).withName(NodeDaemonSet.NAME).delete();
+            client.namespaces().withName(namespace).delete();
+        }
+    }
+
+    @Test
+    void theServerAcceptsTheHelperContainerPodAsRenderedAndAutoFollowsItsVersion() {
+        TestCluster cluster = TestCluster.get();
+        KubernetesClient client = cluster.client();
+        String namespace = cluster.createNamespace("libpool-system");
+        try {
+            SharedLibraryPool disk = ContainerDiskHelpersTest.disk("disk", "quay.io/containerdisks/debian:12");
+            TestConfig config = new TestConfig(namespace, List.of("*"), ContainerDiskMode.HelperContainer);
+            DaemonSet want = NodeDaemonSet.desired(List.of(disk), config, ContainerDiskMode.HelperContainer);
+
+            DaemonSet stored = client.apps().daemonSets().inNamespace(namespace).resource(want).create();
+
+            var pod = stored.getSpec().getTemplate().getSpec();
+            assertThat(pod.getShareProcessNamespace()).isTrue();
+            assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+            assertThat(pod.getInitContainers()).extracting(c -> c.getName()).containsExactly("cdisk-helper-install");
+            assertThat(pod.getContainers()).filteredOn(c -> c.getName().equals("cdisk-disk")).singleElement()
+                    .satisfies(c -> {
+                        assertThat(c.getCommand()).endsWith(ContainerDiskSource.helperMarker("disk"));
+                        assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+                        assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+                    });
+            assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("kube-api-access")).singleElement()
+                    .satisfies(v -> assertThat(v.getProjected().getSources()).hasSize(3));
+
+            // Auto: the operator's DaemonSet for this server's version (1.34 locally: HelperContainer)
+            client.apps().daemonSets().inNamespace(namespace).withName(NodeDaemonSet.NAME).delete();
+            client.apps().daemonSets().inNamespace(namespace).withName(NodeDaemonSet.NAME)
+                    .waitUntilCondition(java.util.Objects::isNull, 30, java.util.concurrent.TimeUnit.SECONDS);
+            var version = client.getKubernetesVersion();
+            ContainerDiskMode expected = ContainerDiskMode.Auto.forServer(version.getMajor(), version.getMinor());
+            assertThat(new NodeDaemonSets(client, new TestConfig(namespace, List.of("*"))).sync(List.of(disk))).isTrue();
+            var synced = client.apps().daemonSets().inNamespace(namespace).withName(NodeDaemonSet.NAME).get()
+                    .getSpec().getTemplate().getSpec();
+            assertThat(synced.getInitContainers().isEmpty()).as("Kubernetes " + version.getMajor() + "."
+                    + version.getMinor() + " gives " + expected).isEqualTo(expected == ContainerDiskMode.ImageVolume);
         } finally {
             client.apps().daemonSets().inNamespace(namespace).withName(NodeDaemonSet.NAME).delete();
             client.namespaces().withName(namespace).delete();

@@ -4,6 +4,7 @@ import dev.libpool.api.v1alpha1.ContainerDiskSource;
 import dev.libpool.api.v1alpha1.HostPathSource;
 import dev.libpool.api.v1alpha1.PoolSource;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
+import dev.libpool.operator.config.ContainerDiskMode;
 import dev.libpool.operator.testing.TestConfig;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -26,8 +27,7 @@ class NodeDaemonSetTest {
 
     @Test
     void affinityIsTheOrOfThePoolsNodeSelectors() {
-        DaemonSet ds = NodeDaemonSet.desired(List.of(pool("b", Map.of("zone", "z1", "gpu", "no")), pool("a", Map.of("tier", "vm"))),
-                TestConfig.defaults());
+        DaemonSet ds = imageVolumes(List.of(pool("b", Map.of("zone", "z1", "gpu", "no")), pool("a", Map.of("tier", "vm"))));
         List<NodeSelectorTerm> terms = ds.getSpec().getTemplate().getSpec().getAffinity().getNodeAffinity()
                 .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms();
         assertThat(terms).hasSize(2);
@@ -38,8 +38,7 @@ class NodeDaemonSetTest {
         assertThat(terms.get(1).getMatchExpressions()).extracting(e -> e.getKey() + "=" + e.getValues().get(0))
                 .containsExactly("gpu=no", "zone=z1");
 
-        DaemonSet everywhere = NodeDaemonSet.desired(List.of(pool("a", Map.of("tier", "vm")), pool("c", Map.of())),
-                TestConfig.defaults());
+        DaemonSet everywhere = imageVolumes(List.of(pool("a", Map.of("tier", "vm")), pool("c", Map.of())));
         List<NodeSelectorTerm> all = everywhere.getSpec().getTemplate().getSpec().getAffinity().getNodeAffinity()
                 .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms();
         assertThat(all).as("an empty selector is a term that every Linux node matches").hasSize(2);
@@ -48,7 +47,7 @@ class NodeDaemonSetTest {
 
     @Test
     void theDaemonRunsPrivilegedOnlyForBidirectionalPropagationWithTheHostAccessItNeeds() {
-        DaemonSet ds = NodeDaemonSet.desired(List.of(pool("a", Map.of())), TestConfig.defaults());
+        DaemonSet ds = imageVolumes(List.of(pool("a", Map.of())));
         assertThat(ds.getMetadata().getName()).isEqualTo("libpool-node-daemon");
         assertThat(ds.getMetadata().getNamespace()).isEqualTo("libpool-system");
         var pod = ds.getSpec().getTemplate().getSpec();
@@ -79,7 +78,7 @@ class NodeDaemonSetTest {
         host.getSpec().setSource(new PoolSource());
         host.getSpec().getSource().setHostPath(new HostPathSource("/srv/guest-root"));
 
-        var pod = NodeDaemonSet.desired(List.of(host, disk), TestConfig.defaults()).getSpec().getTemplate().getSpec();
+        var pod = imageVolumes(List.of(host, disk)).getSpec().getTemplate().getSpec();
 
         assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("state", "host-root", "ksm", "cdisk-disk");
         Volume image = pod.getVolumes().get(3);
@@ -93,11 +92,11 @@ class NodeDaemonSetTest {
         assertThat(mount.getReadOnly()).isTrue();
         assertThat(mount.getMountPropagation()).isNull();
 
-        DaemonSet withoutIt = NodeDaemonSet.desired(List.of(host), TestConfig.defaults());
+        DaemonSet withoutIt = imageVolumes(List.of(host));
         assertThat(withoutIt.getSpec().getTemplate().getSpec().getVolumes()).extracting(v -> v.getName())
                 .containsExactly("state", "host-root", "ksm");
         assertThat(NodeDaemonSets.digest(withoutIt)).as("adding a containerDisk pool rolls the DaemonSet")
-                .isNotEqualTo(NodeDaemonSets.digest(NodeDaemonSet.desired(List.of(host, disk), TestConfig.defaults())));
+                .isNotEqualTo(NodeDaemonSets.digest(imageVolumes(List.of(host, disk))));
     }
 
     @Test
@@ -114,10 +113,13 @@ class NodeDaemonSetTest {
 
     @Test
     void theDigestChangesWithTheSpecOnly() {
-        var config = TestConfig.defaults();
-        String one = NodeDaemonSets.digest(NodeDaemonSet.desired(List.of(pool("a", Map.of("x", "1"))), config));
-        assertThat(NodeDaemonSets.digest(NodeDaemonSet.desired(List.of(pool("a", Map.of("x", "1"))), config))).isEqualTo(one);
-        assertThat(NodeDaemonSets.digest(NodeDaemonSet.desired(List.of(pool("a", Map.of("x", "2"))), config))).isNotEqualTo(one);
+        String one = NodeDaemonSets.digest(imageVolumes(List.of(pool("a", Map.of("x", "1")))));
+        assertThat(NodeDaemonSets.digest(imageVolumes(List.of(pool("a", Map.of("x", "1")))))).isEqualTo(one);
+        assertThat(NodeDaemonSets.digest(imageVolumes(List.of(pool("a", Map.of("x", "2")))))).isNotEqualTo(one);
+    }
+
+    private static DaemonSet imageVolumes(List<SharedLibraryPool> pools) {
+        return NodeDaemonSet.desired(pools, TestConfig.defaults(), ContainerDiskMode.ImageVolume);
     }
 
     static SharedLibraryPool pool(String name, Map<String, String> nodeSelector) {

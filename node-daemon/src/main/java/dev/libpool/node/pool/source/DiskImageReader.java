@@ -85,7 +85,7 @@ public final class DiskImageReader {
         return raw;
     }
 
-    private static void checkSize(String field, long bytes) throws PoolFailure {
+    static void checkSize(String field, long bytes) throws PoolFailure {
         if (bytes > MAX_IMAGE_BYTES) {
             throw new PoolFailure(Reason.DiskImageTooLarge, field + " is a " + bytes + "-byte disk, more than the "
                     + MAX_IMAGE_BYTES + " bytes libpool reads: point the pool at the guests' root disk image (cloud "

@@ -4,15 +4,19 @@ import dev.libpool.api.v1alpha1.ContainerDiskSource;
 import dev.libpool.api.v1alpha1.DiskImageOptions;
 import dev.libpool.api.v1alpha1.PoolSource;
 import dev.libpool.node.host.HostPaths;
+import dev.libpool.node.pool.ErofsImageBuilder;
+import dev.libpool.node.pool.FileTrees;
 import dev.libpool.node.pool.GlobMatcher;
 import dev.libpool.node.pool.PoolFailure;
 import dev.libpool.node.pool.PoolFailure.Reason;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,15 +26,36 @@ public final class PoolSources {
 
     private final HostPaths paths;
     private final Path containerDiskRoot;
+    private final Path proc;
+    private final String helperDiskDir;
+    private final Path hostProc;
 
     /** @param containerDiskRoot where this process sees the containerDisk volumes ({@link ContainerDiskSource#MOUNT_ROOT}) */
     public PoolSources(HostPaths paths, Path containerDiskRoot) {
+        this(paths, containerDiskRoot, Path.of("/proc"), ContainerDiskSource.DISK_DIR, paths.proc());
+    }
+
+    /**
+     * @param proc          the /proc of the daemon's own PID namespace (its pod's, shareProcessNamespace), where the
+     *                      helper containers of the HelperContainer mode run
+     * @param helperDiskDir the directory inside a helper container's root that holds the disk ({@code /disk})
+     * @param hostProc      the host's /proc: helpers are looked for only when {@code proc} is another PID namespace
+     *                      than the host's; null skips that check (tests whose helpers are processes of their own)
+     */
+    public PoolSources(HostPaths paths, Path containerDiskRoot, Path proc, String helperDiskDir, Path hostProc) {
         this.paths = paths;
         this.containerDiskRoot = containerDiskRoot;
+        this.proc = proc;
+        this.helperDiskDir = helperDiskDir;
+        this.hostProc = hostProc;
     }
 
     public static PoolSources onHost(HostPaths paths) {
         return new PoolSources(paths, Path.of(ContainerDiskSource.MOUNT_ROOT));
+    }
+
+    /** The disk file and, when it is reached through a helper container's root, that helper. */
+    private record Located(Path file, HelperContainer helper) {
     }
 
     /** Checks the shape the API server also checks: a daemon may read a spec that bypassed it (a standalone file). */
@@ -68,7 +93,7 @@ public final class PoolSources {
         if (source.getHostPath() != null) {
             return Optional.empty();
         }
-        Path image = imageFile(pool, source);
+        Path image = locate(pool, source).file();
         if (!Files.isRegularFile(image)) {
             return Optional.empty();
         }
@@ -88,8 +113,48 @@ public final class PoolSources {
         DiskImageOptions options = source.getDiskImage() != null ? source.getDiskImage() : source.getContainerDisk();
         DiskImageReader.Hints hints = new DiskImageReader.Hints(options.getPartition(),
                 options.getFilesystem() == null ? null : options.getFilesystem().name());
-        return DiskImageReader.extract(imageFile(pool, source), field(source), hints,
-                GlobMatcher.walkRoots(include), paths.buildDir());
+        Located disk = locate(pool, source);
+        if (disk.helper() == null) {
+            return DiskImageReader.extract(disk.file(), field(source), hints, GlobMatcher.walkRoots(include),
+                    paths.buildDir());
+        }
+        Path copy = copyOut(disk, field(source));
+        try {
+            return DiskImageReader.extract(copy, field(source), hints, GlobMatcher.walkRoots(include), paths.buildDir());
+        } finally {
+            FileTrees.delete(copy.getParent());
+        }
+    }
+
+    /**
+     * The disk file of a helper container, copied into the build directory: qemu-img and debugfs run as nobody,
+     * which may not open another process's root; the daemon opens it and checks afterwards that the helper it found
+     * still runs, so the copy is that helper's file and not that of a process that took over its pid.
+     */
+    private Path copyOut(Located disk, String field) throws PoolFailure, IOException {
+        long size = Files.size(disk.file());
+        DiskImageReader.checkSize(field, size);
+        Files.createDirectories(paths.buildDir());
+        Path dir = Files.createTempDirectory(paths.buildDir(), ErofsImageBuilder.STAGING_PREFIX + "cdisk-");
+        Path copy = dir.resolve("disk");
+        try (FileChannel in = FileChannel.open(disk.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+             FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            if (!disk.helper().stillRunning()) {
+                throw new PoolFailure(Reason.DiskImageMissing, field + ": its helper container (pid "
+                        + disk.helper().pid() + ") stopped while the disk was opened; the next pass reads it again");
+            }
+            for (long done = 0, n; done < size; done += n) {
+                n = in.transferTo(done, size - done, out);
+                if (n <= 0) {
+                    throw new PoolFailure(Reason.DiskImageTruncated, field + ": the disk file ended at " + done
+                            + " of " + size + " bytes while it was copied: pull the image again");
+                }
+            }
+            return copy;
+        } catch (PoolFailure | IOException | RuntimeException e) {
+            FileTrees.delete(dir);
+            throw e;
+        }
     }
 
     private static String field(PoolSource source) {
@@ -97,17 +162,27 @@ public final class PoolSources {
                 : "source.containerDisk " + source.getContainerDisk().getImage();
     }
 
-    private Path imageFile(String pool, PoolSource source) throws PoolFailure, IOException {
+    private Located locate(String pool, PoolSource source) throws PoolFailure, IOException {
         if (source.getDiskImage() != null) {
-            return paths.resolve(source.getDiskImage().getPath());
+            return new Located(paths.resolve(source.getDiskImage().getPath()), null);
         }
         ContainerDiskSource disk = source.getContainerDisk();
         Path mount = containerDiskRoot.resolve(pool);
-        if (!Files.isDirectory(mount)) {
-            throw new PoolFailure(Reason.DiskImageMissing, "the containerDisk " + disk.getImage() + " is not mounted at "
-                    + mount + " in the node daemon: the operator adds it to the node daemon DaemonSet as an image "
-                    + "volume (Kubernetes ImageVolume feature, 1.33+); check the DaemonSet's pods and their events");
+        if (Files.isDirectory(mount)) {
+            return new Located(inImageVolume(mount, disk), null);
         }
+        if (hostProc != null) {
+            HelperContainer.requireOwnPidNamespace(proc, hostProc, disk.getImage(), mount.toString());
+        }
+        HelperContainer helper = HelperContainer.find(proc, pool, disk.getImage(), mount.toString());
+        String field = "source.containerDisk " + disk.getImage();
+        if (disk.getPath() != null) {
+            return new Located(helper.file(disk.getPath(), field), helper);
+        }
+        return new Located(onlyDisk(helper.file(helperDiskDir, field), disk), helper);
+    }
+
+    private static Path inImageVolume(Path mount, ContainerDiskSource disk) throws PoolFailure, IOException {
         Path real = mount.toRealPath();
         if (disk.getPath() != null) {
             Path file = mount.resolve(disk.getPath().substring(1));
@@ -118,8 +193,12 @@ public final class PoolSources {
             }
             return file.toRealPath();
         }
+        return onlyDisk(mount.resolve(ContainerDiskSource.DISK_DIR.substring(1)), disk);
+    }
+
+    /** The one disk file (not a link) directly in {@code dir}. */
+    private static Path onlyDisk(Path dir, ContainerDiskSource disk) throws PoolFailure, IOException {
         List<Path> disks = new ArrayList<>();
-        Path dir = mount.resolve(ContainerDiskSource.DISK_DIR.substring(1));
         if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.{qcow2,img,raw}")) {
                 for (Path f : files) {
@@ -130,10 +209,12 @@ public final class PoolSources {
             }
         }
         if (disks.size() != 1) {
+            disks.sort(null);
             throw new PoolFailure(disks.isEmpty() ? Reason.DiskImageMissing : Reason.InvalidSpec, "the containerDisk "
                     + disk.getImage() + " has " + (disks.isEmpty() ? "no" : disks.size()) + " *.qcow2, *.img or *.raw "
                     + "file(s) under " + ContainerDiskSource.DISK_DIR + (disks.isEmpty() ? ": use a KubeVirt containerDisk "
-                    + "image, or set source.containerDisk.path" : ": set source.containerDisk.path to one of " + disks));
+                    + "image, or set source.containerDisk.path" : ": set source.containerDisk.path to one of "
+                    + disks.stream().map(d -> ContainerDiskSource.DISK_DIR + "/" + d.getFileName()).toList()));
         }
         return disks.get(0);
     }

@@ -283,14 +283,8 @@ class DiskImageSourceIT {
     }
 
     private SharedLibraryPool pool(PoolSource source, Consumer<SharedLibraryPoolSpec> change) {
-        SharedLibraryPoolSpec spec = new SharedLibraryPoolSpec();
-        spec.setSource(source);
-        spec.setMaxSize(new Quantity("64Mi"));
-        spec.setNamespaceSelector(new LabelSelector());
-        change.accept(spec);
-        SharedLibraryPool pool = new SharedLibraryPool();
-        pool.setMetadata(new ObjectMetaBuilder().withName(POOL).withGeneration(1L).build());
-        pool.setSpec(spec);
+        SharedLibraryPool pool = DiskImages.pool(POOL, source);
+        change.accept(pool.getSpec());
         return pool;
     }
 }

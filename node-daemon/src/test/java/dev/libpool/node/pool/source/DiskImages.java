@@ -1,5 +1,12 @@
 package dev.libpool.node.pool.source;
 
+import dev.libpool.api.v1alpha1.PoolSource;
+import dev.libpool.api.v1alpha1.SharedLibraryPool;
+import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +24,18 @@ final class DiskImages {
     static final long MIB = 1 << 20;
 
     private DiskImages() {
+    }
+
+    /** A pool of generation 1 with a 64 MiB limit and the given source. */
+    static SharedLibraryPool pool(String name, PoolSource source) {
+        SharedLibraryPoolSpec spec = new SharedLibraryPoolSpec();
+        spec.setSource(source);
+        spec.setMaxSize(new Quantity("64Mi"));
+        spec.setNamespaceSelector(new LabelSelector());
+        SharedLibraryPool pool = new SharedLibraryPool();
+        pool.setMetadata(new ObjectMetaBuilder().withName(name).withGeneration(1L).build());
+        pool.setSpec(spec);
+        return pool;
     }
 
     /**
