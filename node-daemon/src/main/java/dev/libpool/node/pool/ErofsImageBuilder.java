@@ -130,14 +130,21 @@ public final class ErofsImageBuilder {
             // (ld-linux-x86-64.so.2, bind-mounted from the pool) is not executable.
             boolean executable = Files.getPosixFilePermissions(f.source()).contains(PosixFilePermission.OWNER_EXECUTE);
             String mode = executable ? "rwxr-xr-x" : "rw-r--r--";
-            if (!linkIn(f.source(), target, mode)) {
+            // The manifest must describe what the image holds: a source file replaced or rewritten since it was
+            // hashed would otherwise reach guests under the old hash (and be mounted over the old library).
+            // A link shares the source's inode: unchanged identity and change stamps since it was hashed (a write,
+            // even one that puts mtime back, or a rename over changes them) mean the same bytes, as selection
+            // itself trusts them; taken before linking, which moves the ctime, and the link must be that inode (not
+            // one renamed over the path meanwhile). Anything else, and every copy, is hashed again: what mkfs.erofs
+            // reads is the staged file.
+            boolean unchanged = SourceFacts.Stamp.of(f.source()).equals(f.stamp());
+            boolean linked = linkIn(f.source(), target, mode);
+            if (!linked) {
                 Files.copy(f.source(), target);
                 Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(mode));
             }
-            // The manifest must describe what the image holds: a source file replaced or rewritten since it was
-            // hashed would otherwise reach guests under the old hash (and be mounted over the old library). The
-            // staged file is a link to the source or a copy of it, so hashing it checks what mkfs.erofs will read.
-            if (Files.size(target) != f.size() || !FileDigest.sha256(target).equals(f.sha256())) {
+            boolean proven = linked && unchanged && SourceFacts.Stamp.of(target).identity().equals(f.stamp().identity());
+            if (!proven && (Files.size(target) != f.size() || !FileDigest.sha256(target).equals(f.sha256()))) {
                 throw new PoolFailure(Reason.SourceChanged, "/" + f.path() + " changed in the source while the pool "
                         + "was built (it no longer has the size and sha256 it was selected with); nothing was published "
                         + "and the next pass builds again: let updates of source.hostPath finish first");

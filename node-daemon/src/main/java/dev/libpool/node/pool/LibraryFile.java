@@ -7,8 +7,9 @@ import java.nio.file.Path;
  *
  * @param path   path relative to the source root ("usr/lib/x86_64-linux-gnu/libc.so.6"); the guest path is "/" + path
  * @param source the file on this host
+ * @param stamp  identity and change stamps of the source when its sha256 was read
  */
-public record LibraryFile(String path, Path source, long size, String sha256, ElfInfo elf) {
+public record LibraryFile(String path, Path source, long size, String sha256, ElfInfo elf, SourceFacts.Stamp stamp) {
 
     public String guestPath() {
         return "/" + path;

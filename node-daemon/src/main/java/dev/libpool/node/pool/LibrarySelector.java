@@ -85,12 +85,12 @@ public final class LibrarySelector {
                     skipped.add(GuestPaths.printable(matched) + " (refused: " + unfit.get() + ")");
                     continue;
                 }
-                SourceFacts.Facts known = facts.of(file);
+                SourceFacts.Known known = facts.of(file);
                 if (known.sha256() == null) {
                     (strict ? notShared : skipped).add(matched + " (not an ELF shared object)");
                     continue;
                 }
-                byRealPath.put(real, new LibraryFile(real, file, Files.size(file), known.sha256(), known.elf()));
+                byRealPath.put(real, new LibraryFile(real, file, known.stamp().size(), known.sha256(), known.elf(), known.stamp()));
             }
             facts.passDone();
         } catch (AccessDeniedException e) {

@@ -32,7 +32,15 @@ public final class SourceFacts {
     record Facts(ElfInfo elf, String sha256) {
     }
 
-    private record Known(Stamp stamp, Facts facts) {
+    /** Facts and the stamps of the file they were read from. */
+    record Known(Stamp stamp, Facts facts) {
+        String sha256() {
+            return facts.sha256();
+        }
+
+        ElfInfo elf() {
+            return facts.elf();
+        }
     }
 
     private Map<List<Object>, Known> previous = new HashMap<>();
@@ -40,7 +48,7 @@ public final class SourceFacts {
     private long bytesRead;
 
     /** The facts of a regular file, read from it only when its stamps are new. */
-    Facts of(Path file) throws IOException {
+    Known of(Path file) throws IOException {
         Stamp stamp = Stamp.of(file);
         Known known = current.get(stamp.identity());
         if (known == null || !known.stamp().equals(stamp)) {
@@ -50,7 +58,7 @@ public final class SourceFacts {
             known = new Known(stamp, read(file, stamp.size()));
         }
         current.put(stamp.identity(), known);
-        return known.facts();
+        return known;
     }
 
     private Facts read(Path file, long size) throws IOException {

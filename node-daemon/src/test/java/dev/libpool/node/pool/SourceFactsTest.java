@@ -63,7 +63,7 @@ class SourceFactsTest {
     void aFileThatIsNotElfHasNoDigest() throws Exception {
         Path script = dir.resolve("libc.so");
         Files.writeString(script, "GROUP ( libc.so.6 )\n");
-        SourceFacts.Facts facts = new SourceFacts().of(script);
+        SourceFacts.Known facts = new SourceFacts().of(script);
         assertThat(facts.elf()).isNull();
         assertThat(facts.sha256()).isNull();
     }
