@@ -1,0 +1,149 @@
+package dev.libpool.e2e;
+
+import dev.libpool.api.v1alpha1.NodePoolReportStatus;
+import dev.libpool.api.v1alpha1.NodePoolReport;
+import dev.libpool.api.v1alpha1.NodePoolState;
+import dev.libpool.api.v1alpha1.SharedLibraryPool;
+import dev.libpool.e2e.operator.OperatorProcess;
+import dev.libpool.kubetest.TestCluster;
+import dev.libpool.node.report.NodeReportWriter;
+import dev.libpool.operator.vm.VmConverger;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.utils.Serialization;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What OperatorChainE2E's cluster holds besides the user's pool and VM, and its cleanup: the operator process in a
+ * namespace of its own, the KubeVirt CR (as virt-operator leaves it, unless the cluster runs KubeVirt itself) and
+ * the node's NodePoolReport (as the node daemon writes it). Everything it creates goes in {@link #close()}.
+ */
+final class ChainCluster implements AutoCloseable {
+    private static final ResourceDefinitionContext KUBEVIRTS = new ResourceDefinitionContext.Builder()
+            .withGroup("kubevirt.io").withVersion("v1").withKind("KubeVirt").withPlural("kubevirts").withNamespaced(true).build();
+    private static final String OURS = "libpool.dev/test";
+    /** The version of the KubeVirt CR written here: the hook's sidecar-shim image follows it. */
+    static final String KUBEVIRT_VERSION = "v1.6.0";
+
+    private final TestCluster cluster;
+    private final KubernetesClient client;
+    private final List<String> namespaces = new ArrayList<>();
+    private final List<String> pools = new ArrayList<>();
+    private final List<String> reports = new ArrayList<>();
+    private OperatorProcess operator;
+
+    ChainCluster(TestCluster cluster) {
+        this.cluster = cluster;
+        this.client = cluster.client();
+    }
+
+    String namespace(String prefix) {
+        String name = cluster.createNamespace(prefix);
+        namespaces.add(name);
+        return name;
+    }
+
+    void pool(SharedLibraryPool pool) {
+        client.resources(SharedLibraryPool.class).resource(pool).serverSideApply();
+        pools.add(pool.getMetadata().getName());
+    }
+
+    /**
+     * The sidecar-shim image the operator should put into the hook annotation: of the KubeVirt CR written here, or,
+     * when the cluster runs KubeVirt itself (never changed by tests), empty (any version).
+     */
+    Optional<String> kubevirtWithGates() {
+        var kubevirts = client.genericKubernetesResources(KUBEVIRTS);
+        boolean theirs = kubevirts.inAnyNamespace().list().getItems().stream()
+                .anyMatch(k -> k.getMetadata().getLabels() == null || !k.getMetadata().getLabels().containsKey(OURS));
+        if (theirs) {
+            return Optional.empty();
+        }
+        String ns = namespace("kubevirt");
+        GenericKubernetesResource kv = Serialization.jsonMapper().convertValue(Map.of(
+                "apiVersion", "kubevirt.io/v1", "kind", "KubeVirt",
+                "metadata", Map.of("name", "kubevirt", "namespace", ns, "labels", Map.of(OURS, "true")),
+                "spec", Map.of("configuration", Map.of("developerConfiguration",
+                        Map.of("featureGates", List.of("Sidecar", "HostDisk"))))), GenericKubernetesResource.class);
+        GenericKubernetesResource stored = kubevirts.inNamespace(ns).resource(kv).create();
+        // virt-operator reports the version through the status subresource; a status sent with create is dropped.
+        stored.setAdditionalProperty("status", Map.of("observedKubeVirtVersion", KUBEVIRT_VERSION,
+                "observedKubeVirtRegistry", "quay.io/kubevirt"));
+        kubevirts.inNamespace(ns).resource(stored).updateStatus();
+        return Optional.of("quay.io/kubevirt/sidecar-shim:" + KUBEVIRT_VERSION);
+    }
+
+    /**
+     * NODE's report of the pool the lab built, written by the node daemon's own writer. The lab built it from the
+     * pool's YAML file, which has no generation; the daemon reports the generation of the object it reconciled, so
+     * the state is stamped with the server's.
+     */
+    void nodeReport(String node, NodePoolState state, String pool) {
+        state.setObservedGeneration(client.resources(SharedLibraryPool.class).withName(pool).get().getMetadata().getGeneration());
+        NodePoolReportStatus status = new NodePoolReportStatus();
+        status.setPools(List.of(state));
+        reports.add(node);
+        new NodeReportWriter(client, node, Clock.systemUTC()).write(status);
+    }
+
+    /** The packaged operator, configured as the chart's Deployment configures it, leader election on. */
+    OperatorProcess startOperator(String stateDir, Path log) {
+        String ns = namespace("libpool-system");
+        operator = OperatorProcess.start(OperatorProcess.jar(), cluster.kubeconfigForProcess(), Map.of(
+                "LIBPOOL_NAMESPACE", ns,
+                "LIBPOOL_LEADER_ELECTION", "true",
+                "LIBPOOL_RESYNC_PERIOD", "10m",
+                "LIBPOOL_STATE_DIR", stateDir,
+                "QUARKUS_LOG_LEVEL", "INFO"), log);
+        return operator;
+    }
+
+    /** The operator's output, for a failure's report. */
+    String operatorLog() {
+        return operator == null ? "(the operator was not started)" : operator.log();
+    }
+
+    /**
+     * Deletes what this test made. The pool goes while the operator still runs (its finalizer unpatches and is then
+     * released); VMs go before their namespaces (a local server has no namespace controller).
+     */
+    @Override
+    public void close() {
+        try {
+            for (String pool : pools) {
+                client.resources(SharedLibraryPool.class).withName(pool).delete();
+                long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (client.resources(SharedLibraryPool.class).withName(pool).get() != null && System.nanoTime() < end
+                        && operator != null && operator.isAlive()) {
+                    Thread.sleep(500);
+                }
+                if (client.resources(SharedLibraryPool.class).withName(pool).get() != null) {
+                    client.resources(SharedLibraryPool.class).withName(pool)
+                            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (operator != null) {
+                operator.close();
+            }
+            reports.forEach(r -> client.resources(NodePoolReport.class).withName(r).delete());
+            namespaces.forEach(n -> {
+                client.genericKubernetesResources(VmConverger.VIRTUAL_MACHINES).inNamespace(n).delete();
+                client.genericKubernetesResources(KUBEVIRTS).inNamespace(n).delete();
+                client.namespaces().withName(n).delete();
+            });
+        }
+    }
+}
