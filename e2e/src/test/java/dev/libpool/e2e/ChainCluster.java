@@ -4,16 +4,14 @@ import dev.libpool.api.v1alpha1.NodePoolReportStatus;
 import dev.libpool.api.v1alpha1.NodePoolReport;
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
+import dev.libpool.e2e.operator.KubeVirtCr;
 import dev.libpool.e2e.operator.OperatorProcess;
 import dev.libpool.kubetest.TestCluster;
 import dev.libpool.node.report.NodeReportWriter;
 import dev.libpool.operator.vm.VmConverger;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.utils.Serialization;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -29,9 +27,6 @@ import java.util.Optional;
  * the node's NodePoolReport (as the node daemon writes it). Everything it creates goes in {@link #close()}.
  */
 final class ChainCluster implements AutoCloseable {
-    private static final ResourceDefinitionContext KUBEVIRTS = new ResourceDefinitionContext.Builder()
-            .withGroup("kubevirt.io").withVersion("v1").withKind("KubeVirt").withPlural("kubevirts").withNamespaced(true).build();
-    private static final String OURS = "libpool.dev/test";
     /** The version of the KubeVirt CR written here: the hook's sidecar-shim image follows it. */
     static final String KUBEVIRT_VERSION = "v1.6.0";
 
@@ -58,29 +53,9 @@ final class ChainCluster implements AutoCloseable {
         pools.add(pool.getMetadata().getName());
     }
 
-    /**
-     * The sidecar-shim image the operator should put into the hook annotation: of the KubeVirt CR written here, or,
-     * when the cluster runs KubeVirt itself (never changed by tests), empty (any version).
-     */
+    /** The KubeVirt CR, unless the cluster runs KubeVirt: see {@link KubeVirtCr#ensureWithGates}. */
     Optional<String> kubevirtWithGates() {
-        var kubevirts = client.genericKubernetesResources(KUBEVIRTS);
-        boolean theirs = kubevirts.inAnyNamespace().list().getItems().stream()
-                .anyMatch(k -> k.getMetadata().getLabels() == null || !k.getMetadata().getLabels().containsKey(OURS));
-        if (theirs) {
-            return Optional.empty();
-        }
-        String ns = namespace("kubevirt");
-        GenericKubernetesResource kv = Serialization.jsonMapper().convertValue(Map.of(
-                "apiVersion", "kubevirt.io/v1", "kind", "KubeVirt",
-                "metadata", Map.of("name", "kubevirt", "namespace", ns, "labels", Map.of(OURS, "true")),
-                "spec", Map.of("configuration", Map.of("developerConfiguration",
-                        Map.of("featureGates", List.of("Sidecar", "HostDisk"))))), GenericKubernetesResource.class);
-        GenericKubernetesResource stored = kubevirts.inNamespace(ns).resource(kv).create();
-        // virt-operator reports the version through the status subresource; a status sent with create is dropped.
-        stored.setAdditionalProperty("status", Map.of("observedKubeVirtVersion", KUBEVIRT_VERSION,
-                "observedKubeVirtRegistry", "quay.io/kubevirt"));
-        kubevirts.inNamespace(ns).resource(stored).updateStatus();
-        return Optional.of("quay.io/kubevirt/sidecar-shim:" + KUBEVIRT_VERSION);
+        return KubeVirtCr.ensureWithGates(client, namespace("kubevirt"), KUBEVIRT_VERSION);
     }
 
     /**
@@ -99,12 +74,9 @@ final class ChainCluster implements AutoCloseable {
     /** The packaged operator, configured as the chart's Deployment configures it, leader election on. */
     OperatorProcess startOperator(String stateDir, Path log) {
         String ns = namespace("libpool-system");
-        operator = OperatorProcess.start(OperatorProcess.jar(), cluster.kubeconfigForProcess(), Map.of(
-                "LIBPOOL_NAMESPACE", ns,
-                "LIBPOOL_LEADER_ELECTION", "true",
-                "LIBPOOL_RESYNC_PERIOD", "10m",
-                "LIBPOOL_STATE_DIR", stateDir,
-                "QUARKUS_LOG_LEVEL", "INFO"), log);
+        Map<String, String> settings = OperatorProcess.chartSettings(ns);
+        settings.put("LIBPOOL_STATE_DIR", stateDir);
+        operator = OperatorProcess.start(OperatorProcess.jar(), cluster.kubeconfigForProcess(), settings, log);
         return operator;
     }
 
@@ -141,7 +113,7 @@ final class ChainCluster implements AutoCloseable {
             reports.forEach(r -> client.resources(NodePoolReport.class).withName(r).delete());
             namespaces.forEach(n -> {
                 client.genericKubernetesResources(VmConverger.VIRTUAL_MACHINES).inNamespace(n).delete();
-                client.genericKubernetesResources(KUBEVIRTS).inNamespace(n).delete();
+                client.genericKubernetesResources(KubeVirtCr.KUBEVIRTS).inNamespace(n).delete();
                 client.namespaces().withName(n).delete();
             });
         }

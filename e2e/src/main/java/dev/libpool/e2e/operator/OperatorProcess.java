@@ -56,6 +56,19 @@ public final class OperatorProcess implements AutoCloseable {
     }
 
     /**
+     * The settings the chart's Deployment gives the operator by default, in NAMESPACE (where its Lease and the node
+     * daemon DaemonSet go): leader election on, as in production.
+     */
+    public static Map<String, String> chartSettings(String namespace) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("LIBPOOL_NAMESPACE", namespace);
+        env.put("LIBPOOL_LEADER_ELECTION", "true");
+        env.put("LIBPOOL_RESYNC_PERIOD", "10m");
+        env.put("QUARKUS_LOG_LEVEL", "INFO");
+        return env;
+    }
+
+    /**
      * Starts JAR with KUBECONFIG and the operator settings ENV (LIBPOOL_NAMESPACE, LIBPOOL_STATE_DIR, ... as the
      * chart names them), its HTTP port (probes, /q/metrics) a free one, its output into LOG.
      */
@@ -69,7 +82,10 @@ public final class OperatorProcess implements AutoCloseable {
         settings.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         builder.environment().putAll(settings);
         try {
-            return new OperatorProcess(builder.start(), log, port);
+            Process process = builder.start();
+            // Also when the caller's JVM ends without closing it (a test's timeout, Ctrl-C in a benchmark).
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "libpool-operator-process-stop"));
+            return new OperatorProcess(process, log, port);
         } catch (IOException e) {
             throw new UncheckedIOException("starting the operator " + jar, e);
         }
