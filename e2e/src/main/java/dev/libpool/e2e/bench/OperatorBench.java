@@ -28,29 +28,33 @@ public final class OperatorBench {
     private final int vms;
     private final int namespaces;
     private final int pools;
+    private final List<String> jvmOptions;
 
-    private OperatorBench(int vms, int namespaces, int pools) {
+    private OperatorBench(int vms, int namespaces, int pools, List<String> jvmOptions) {
         this.vms = vms;
         this.namespaces = namespaces;
         this.pools = pools;
+        this.jvmOptions = jvmOptions;
     }
 
     public static void main(String[] args) throws Exception {
         int vms = 5000, namespaces = 200, pools = 20;
         boolean mock = false;
+        List<String> jvmOptions = List.of();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--vms" -> vms = Integer.parseInt(args[++i]);
                 case "--namespaces" -> namespaces = Integer.parseInt(args[++i]);
                 case "--pools" -> pools = Integer.parseInt(args[++i]);
                 case "--mock" -> mock = true;
+                case "--java-opts" -> jvmOptions = List.of(args[++i].trim().split("\\s+"));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; usage: bench operator [--vms N --namespaces M --pools P] [--mock]");
+                        + "; usage: bench operator [--vms N --namespaces M --pools P] [--java-opts 'FLAGS'] [--mock]");
             }
         }
         Path jar = OperatorProcess.jar();
         try (BenchApi api = mock ? MockApi.start(jar.getParent().getParent().getParent().getParent()) : RealApi.start()) {
-            new OperatorBench(vms, namespaces, pools).run(api, jar);
+            new OperatorBench(vms, namespaces, pools, jvmOptions).run(api, jar);
         }
         System.exit(0); // the local API server stops with the JVM (TestCluster's shutdown hook)
     }
@@ -63,7 +67,7 @@ public final class OperatorBench {
         api.operatorWrites(); // nothing of the seeding is the operator's
         Path log = Files.createTempFile("libpool-bench-operator", ".log");
         System.out.println("operator log: " + log);
-        try (OperatorProcess operator = OperatorProcess.start(jar, api.kubeconfig(),
+        try (OperatorProcess operator = OperatorProcess.start(jar, jvmOptions, api.kubeconfig(),
                 OperatorProcess.chartSettings(Seed.OPERATOR_NAMESPACE), log)) {
             long start = System.nanoTime();
             waitFor(operator, () -> patched(client) == vms, "all " + vms + " VMs patched");
@@ -91,9 +95,10 @@ public final class OperatorBench {
 
     private void print(String server, double converge, double detachTime, Optional<Writes> attach,
                        Optional<Writes> resync, Optional<Writes> detach, long[] memory) {
-        System.out.printf("%nlibpool bench operator: %d VMs, %d namespaces, %d pools; API server: %s; machine: %d cores, "
-                + "%s%n%n", vms, namespaces, pools, server, Runtime.getRuntime().availableProcessors(),
-                System.getProperty("os.name"));
+        System.out.printf("%nlibpool bench operator: %d VMs, %d namespaces, %d pools; API server: %s; operator JVM "
+                + "options: %s; machine: %d cores, %s%n%n", vms, namespaces, pools, server,
+                jvmOptions.isEmpty() ? "the JVM's defaults" : String.join(" ", jvmOptions),
+                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"));
         System.out.printf("| %-36s | %12s |%n", "measure", "value");
         System.out.printf("|%s|%s|%n", "-".repeat(38), "-".repeat(14));
         row("time to converge (all VMs patched)", String.format("%.1f s", converge));

@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,9 +74,17 @@ public final class OperatorProcess implements AutoCloseable {
      * chart names them), its HTTP port (probes, /q/metrics) a free one, its output into LOG.
      */
     public static OperatorProcess start(Path jar, String kubeconfig, Map<String, String> env, Path log) {
+        return start(jar, List.of(), kubeconfig, env, log);
+    }
+
+    /** The same with JVM options (e.g. the image's entry point's heap and GC flags). */
+    public static OperatorProcess start(Path jar, List<String> jvmOptions, String kubeconfig, Map<String, String> env,
+                                        Path log) {
         int port = freePort();
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                jar.toString());
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> settings = new LinkedHashMap<>(env);
         settings.put("KUBECONFIG", kubeconfig);
