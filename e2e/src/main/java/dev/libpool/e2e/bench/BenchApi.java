@@ -20,10 +20,16 @@ interface BenchApi extends AutoCloseable {
     String label();
 
     /**
-     * The resource (plural, e.g. virtualmachines, events) of every write the operator made since the last call, as
-     * the server saw them; empty when this server cannot tell (a real cluster's audit log is out of reach).
+     * Every write the operator made since the last call, as the server saw it: "RESOURCE VERB OBJECT" (the resource's
+     * plural first, e.g. "virtualmachines patch bench-3/vm-3"); empty when this server cannot tell (a real
+     * cluster's audit log is out of reach).
      */
     Optional<List<String>> operatorWrites() throws InterruptedException;
+
+    /** Whether the operator can elect a leader here (the mock cannot answer JOSDK's SelfSubjectRulesReview). */
+    default boolean servesLeaderElection() {
+        return true;
+    }
 
     /** Removes what the benchmark left on a server that outlives it (KUBECONFIG's cluster). */
     default void cleanUp() throws InterruptedException {

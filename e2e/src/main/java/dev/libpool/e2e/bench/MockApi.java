@@ -90,7 +90,12 @@ final class MockApi implements BenchApi {
 
     @Override
     public String label() {
-        return "Fabric8 mock server (CRUD mode, --mock)";
+        return "Fabric8 mock server (CRUD mode, --mock; leader election off)";
+    }
+
+    @Override
+    public boolean servesLeaderElection() {
+        return false;
     }
 
     /** The writes among every request recorded since the last call. */
@@ -100,7 +105,7 @@ final class MockApi implements BenchApi {
         RecordedRequest r;
         while ((r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
             if (!r.getMethod().equals("GET") && !BENCH_AGENT.equals(r.getHeader("User-Agent"))) {
-                writes.add(resource(r.getPath()));
+                writes.add(resource(r.getPath()) + " " + r.getMethod() + " " + r.getPath());
             }
         }
         return Optional.of(writes);

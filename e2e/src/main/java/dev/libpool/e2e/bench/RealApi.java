@@ -56,7 +56,9 @@ final class RealApi implements BenchApi {
     @Override
     public Optional<List<String>> operatorWrites() {
         return audit.map(log -> log.next().stream().filter(w -> !w.userAgent().equals(BENCH_AGENT)
-                && !w.user().equals(API_SERVER_USER)).map(AuditLog.Write::resource).toList());
+                && !w.user().equals(API_SERVER_USER)).map(w -> w.resource() + " " + w.verb() + " "
+                + (w.namespace().isEmpty() ? "" : w.namespace() + "/") + w.name()
+                + (w.subresource().isEmpty() ? "" : " " + w.subresource())).toList());
     }
 
     /** On KUBECONFIG's cluster: the pools (while the operator still runs, for their finalizers), then the namespaces. */
