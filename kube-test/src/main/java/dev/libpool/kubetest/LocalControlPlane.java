@@ -24,6 +24,20 @@ final class LocalControlPlane implements AutoCloseable {
     /** Generous: the first start on a busy 2-core machine takes tens of seconds. */
     private static final int STARTUP_TIMEOUT_MILLIS = 240_000;
 
+    /**
+     * Every write request, one JSON line each (metadata only, no bodies): who wrote what is counted at the server,
+     * not trusted to the writer (the operator benchmark and the chain test count the operator's writes from it).
+     */
+    private static final String AUDIT_POLICY = """
+            apiVersion: audit.k8s.io/v1
+            kind: Policy
+            omitStages: [RequestReceived]
+            rules:
+            - level: Metadata
+              verbs: [create, update, patch, delete, deletecollection]
+            - level: None
+            """;
+
     private final KubeAPIServer server;
     private final Path dir;
 
@@ -52,6 +66,7 @@ final class LocalControlPlane implements AutoCloseable {
             Path versionDir = dir.resolve("k8s").resolve(version + "-linux-" + arch());
             Files.createDirectories(versionDir.getParent());
             Files.createSymbolicLink(versionDir, bin);
+            Files.writeString(dir.resolve("audit-policy.yaml"), AUDIT_POLICY);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -65,6 +80,8 @@ final class LocalControlPlane implements AutoCloseable {
                 // As an admin of a 1.33/1.34 cluster must (docs/disk-images.md): without the gate the server
                 // silently drops the image volumes of a containerDisk pool from the node daemon DaemonSet.
                 .withApiServerFlag("--feature-gates", "ImageVolume=true")
+                .withApiServerFlag("--audit-policy-file", dir.resolve("audit-policy.yaml").toString())
+                .withApiServerFlag("--audit-log-path", auditLog(dir).toString())
                 .build());
         LocalControlPlane plane = new LocalControlPlane(server, dir);
         try {
@@ -75,6 +92,15 @@ final class LocalControlPlane implements AutoCloseable {
                     + " did not start; its output is logged at debug level by io.fabric8.kubeapitest.process", e);
         }
         return plane;
+    }
+
+    /** The server's audit log of write requests (JSON lines, appended as requests complete). */
+    Path auditLog() {
+        return auditLog(dir);
+    }
+
+    private static Path auditLog(Path dir) {
+        return dir.resolve("audit.log");
     }
 
     /** The kubeconfig of the cluster admin (a client certificate in group system:masters). */

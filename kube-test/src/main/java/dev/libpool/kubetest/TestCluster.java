@@ -7,8 +7,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import org.junit.jupiter.api.Assumptions;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -36,12 +39,16 @@ public final class TestCluster {
     private final KubernetesClient client;
     private final String description;
     private final boolean local;
+    /** The local server's: its admin kubeconfig (YAML) and audit log; null for the cluster of KUBECONFIG. */
+    private final LocalControlPlane plane;
+    private Path kubeconfigFile;
 
-    private TestCluster(Config config, String description, boolean local) {
+    private TestCluster(Config config, String description, LocalControlPlane plane) {
         this.config = config;
         this.client = new KubernetesClientBuilder().withConfig(config).build();
         this.description = description;
-        this.local = local;
+        this.local = plane != null;
+        this.plane = plane;
     }
 
     /**
@@ -91,13 +98,13 @@ public final class TestCluster {
         long start = System.nanoTime();
         Repository repo = Repository.find();
         if (kubeconfig().isPresent()) {
-            instance = new TestCluster(Config.autoConfigure(null), "the cluster of KUBECONFIG=" + kubeconfig().get(), false);
+            instance = new TestCluster(Config.autoConfigure(null), "the cluster of KUBECONFIG=" + kubeconfig().get(), null);
         } else {
             String version = repo.kubeVersion();
             Path bin = LocalControlPlane.binDir(version);
             LocalControlPlane plane = LocalControlPlane.start(bin, version);
             instance = new TestCluster(Config.fromKubeconfig(plane.kubeconfig()),
-                    "a local kube-apiserver v" + version + " + etcd from " + bin, true);
+                    "a local kube-apiserver v" + version + " + etcd from " + bin, plane);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 instance.client.close();
                 plane.close();
@@ -119,6 +126,34 @@ public final class TestCluster {
     /** A copy of the admin's connection settings, for code that builds its own client (e.g. a Quarkus app). */
     public Config config() {
         return new ConfigBuilder(config).build();
+    }
+
+    /**
+     * What a process of its own (the operator's jar) sets KUBECONFIG to, to reach this cluster as its admin:
+     * KUBECONFIG itself, or the local server's admin kubeconfig written to a file once (deleted when the JVM exits).
+     */
+    public synchronized String kubeconfigForProcess() {
+        if (plane == null) {
+            return kubeconfig().orElseThrow();
+        }
+        if (kubeconfigFile == null) {
+            try {
+                kubeconfigFile = Files.createTempFile("libpool-test-kubeconfig", ".yaml");
+                Files.writeString(kubeconfigFile, plane.kubeconfig());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            kubeconfigFile.toFile().deleteOnExit();
+        }
+        return kubeconfigFile.toString();
+    }
+
+    /**
+     * The write requests the server receives from now on, when it is the local server (its audit log); empty for the
+     * cluster of KUBECONFIG, whose audit log a test cannot read.
+     */
+    public Optional<AuditLog> auditLogFromNow() {
+        return Optional.ofNullable(plane).map(p -> new AuditLog(p.auditLog()));
     }
 
     /** True for the local server built from Go modules, false for the cluster of KUBECONFIG. */

@@ -19,12 +19,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** The Fabric8 mock API server in CRUD mode with libpool's CRDs and KubeVirt's API group, and a kubeconfig for it. */
-final class MockApi implements AutoCloseable {
-    static final String BENCH_HEADER = "X-Libpool-Bench";
+/**
+ * The Fabric8 mock API server in CRUD mode with libpool's CRDs and KubeVirt's API group, and a kubeconfig for it
+ * ({@code --mock}): no validation, no admission, its own speed; it counts the requests it recorded.
+ */
+final class MockApi implements BenchApi {
     /** Held, so that its level sticks: the mock server logs every request at INFO. */
     private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
@@ -55,7 +57,7 @@ final class MockApi implements AutoCloseable {
                 new KubernetesCrudDispatcher(kinds), false);
         server.init();
         Config config = new io.fabric8.kubernetes.client.ConfigBuilder().withMasterUrl(server.url("/"))
-                .withNamespace("default").withCustomHeaders(Map.of(BENCH_HEADER, "1")).build();
+                .withNamespace("default").withUserAgent(BENCH_AGENT).build();
         KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
         // The operator checks at start that its CRDs are installed, as on a real cluster.
         crds.forEach(crd -> client.apiextensions().v1().customResourceDefinitions().resource(crd).create());
@@ -76,28 +78,53 @@ final class MockApi implements AutoCloseable {
                 .withPlural(plural).withKind(kind).withScope("Namespaced").build();
     }
 
-    KubernetesClient client() {
+    @Override
+    public KubernetesClient client() {
         return client;
     }
 
-    Path kubeconfig() {
-        return kubeconfig;
-    }
-
-    /** Every request recorded since the last drain. */
-    List<RecordedRequest> drain() throws InterruptedException {
-        List<RecordedRequest> requests = new ArrayList<>();
-        RecordedRequest r;
-        while ((r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
-            requests.add(r);
-        }
-        return requests;
+    @Override
+    public String kubeconfig() {
+        return kubeconfig.toString();
     }
 
     @Override
-    public void close() throws IOException {
+    public String label() {
+        return "Fabric8 mock server (CRUD mode, --mock; leader election off)";
+    }
+
+    @Override
+    public boolean servesLeaderElection() {
+        return false;
+    }
+
+    /** The writes among every request recorded since the last call. */
+    @Override
+    public Optional<List<String>> operatorWrites() throws InterruptedException {
+        List<String> writes = new ArrayList<>();
+        RecordedRequest r;
+        while ((r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+            if (!r.getMethod().equals("GET") && !BENCH_AGENT.equals(r.getHeader("User-Agent"))) {
+                writes.add(resource(r.getPath()) + " " + r.getMethod() + " " + r.getPath());
+            }
+        }
+        return Optional.of(writes);
+    }
+
+    /** The resource of a request path: /apis/GROUP/VERSION[/namespaces/NS]/RESOURCE[/NAME[/SUB]][?...]. */
+    static String resource(String path) {
+        String[] parts = path.replaceFirst("\\?.*", "").split("/");
+        int start = parts[1].equals("api") ? 3 : 4;
+        if (parts.length > start + 1 && parts[start].equals("namespaces") && parts.length > start + 2) {
+            start += 2;
+        }
+        return parts.length > start ? parts[start] : "";
+    }
+
+    @Override
+    public void close() {
         client.close();
         server.destroy();
-        Files.deleteIfExists(kubeconfig);
+        kubeconfig.toFile().delete();
     }
 }

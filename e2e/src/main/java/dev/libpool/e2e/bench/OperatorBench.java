@@ -1,130 +1,168 @@
 package dev.libpool.e2e.bench;
 
 import dev.libpool.api.v1alpha1.VmContract;
+import dev.libpool.e2e.operator.OperatorProcess;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.Optional;
 
 /**
- * {@code ./libpool bench operator [--vms N --namespaces M --pools P]}: the real operator (its Quarkus jar, a process
- * of its own) against an API server seeded with N VMs in M namespaces opted into P pools. Prints the time to converge,
- * the API writes the operator made per VM to attach, on a resync and to detach, and its heap and RSS.
- * The API server is the Fabric8 mock server in CRUD mode (labelled so in the output): the real kube-apiserver of the
- * tests is not available on this branch.
+ * {@code ./libpool bench operator [--vms N --namespaces M --pools P] [--mock]}: the real operator (its Quarkus jar, a
+ * process of its own, configured as the chart configures it) against an API server seeded with N VMs in M namespaces
+ * opted into P pools. Prints the time to converge, the API writes the operator made per VM to attach, on a resync
+ * and to detach, and its heap and RSS. The API server is the tests' (a kube-apiserver + etcd built from Go modules,
+ * whose audit log counts the operator's writes; or KUBECONFIG's cluster); {@code --mock} uses the Fabric8 mock
+ * server instead, labelled so in the output.
  */
 public final class OperatorBench {
     /** Listing every VM is itself load on the API server: not too often. */
     private static final long POLL_MILLIS = 3000;
+    private static final Duration PHASE_LIMIT = Duration.ofMinutes(30);
+    private static final String LEASES = "leases";
+    /**
+     * A phase is over when the operator has written nothing for this long: longer than JOSDK's retry backoff of a
+     * reconcile that met a conflict (2 s, then x1.5), or a late retry would count in the next phase.
+     */
+    private static final Duration QUIET = Duration.ofSeconds(15);
     private final int vms;
     private final int namespaces;
     private final int pools;
+    private final List<String> jvmOptions;
 
-    private OperatorBench(int vms, int namespaces, int pools) {
+    private OperatorBench(int vms, int namespaces, int pools, List<String> jvmOptions) {
         this.vms = vms;
         this.namespaces = namespaces;
         this.pools = pools;
+        this.jvmOptions = jvmOptions;
     }
 
     public static void main(String[] args) throws Exception {
         int vms = 5000, namespaces = 200, pools = 20;
+        boolean mock = false;
+        List<String> jvmOptions = List.of();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--vms" -> vms = Integer.parseInt(args[++i]);
                 case "--namespaces" -> namespaces = Integer.parseInt(args[++i]);
                 case "--pools" -> pools = Integer.parseInt(args[++i]);
+                case "--mock" -> mock = true;
+                case "--java-opts" -> jvmOptions = List.of(args[++i].trim().split("\\s+"));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; usage: bench operator [--vms N --namespaces M --pools P]");
+                        + "; usage: bench operator [--vms N --namespaces M --pools P] [--java-opts 'FLAGS'] [--mock]");
             }
         }
-        new OperatorBench(vms, namespaces, pools).run(Path.of(System.getenv().getOrDefault("LIBPOOL_ROOT", ".")));
+        Path jar = OperatorProcess.jar();
+        try (BenchApi api = mock ? MockApi.start(jar.getParent().getParent().getParent().getParent()) : RealApi.start()) {
+            new OperatorBench(vms, namespaces, pools, jvmOptions).run(api, jar);
+        }
+        System.exit(0); // the local API server stops with the JVM (TestCluster's shutdown hook)
     }
 
-    private void run(Path root) throws Exception {
-        Path jar = root.resolve("operator/target/quarkus-app/quarkus-run.jar");
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " missing: build the operator (./mvnw -pl operator -am package -DskipTests)");
+    private void run(BenchApi api, Path jar) throws Exception {
+        KubernetesClient client = api.client();
+        long seedStart = System.nanoTime();
+        Seed.all(client, vms, namespaces, pools);
+        System.out.printf("seeded %d VMs in %.1f s on %s%n", vms, (System.nanoTime() - seedStart) / 1e9, api.label());
+        api.operatorWrites(); // nothing of the seeding is the operator's
+        Path log = Files.createTempFile("libpool-bench-operator", ".log");
+        System.out.println("operator log: " + log);
+        Map<String, String> settings = OperatorProcess.chartSettings(Seed.OPERATOR_NAMESPACE);
+        if (!api.servesLeaderElection()) {
+            settings.put("LIBPOOL_LEADER_ELECTION", "false");
         }
-        try (MockApi api = MockApi.start(root)) {
-            KubernetesClient client = api.client();
-            Seed.all(client, vms, namespaces, pools);
-            api.drain();
-            int port = freePort();
-            Process operator = operator(jar, api.kubeconfig(), port);
-            try {
-                long start = System.nanoTime();
-                waitFor(operator, Duration.ofMinutes(30), () -> patched(client) == vms, "all " + vms + " VMs patched");
-                double converge = (System.nanoTime() - start) / 1e9;
-                Writes attach = Writes.of(settled(api));
+        try (OperatorProcess operator = OperatorProcess.start(jar, jvmOptions, api.kubeconfig(), settings, log)) {
+            long start = System.nanoTime();
+            waitFor(operator, () -> patched(client) == vms, "all " + vms + " VMs patched");
+            double converge = (System.nanoTime() - start) / 1e9;
+            Optional<Writes> attach = settled(api);
 
-                // Every pool reconciles (a namespace event wakes them all); nothing changed, so nothing is written.
-                client.namespaces().withName("bench-0").edit(n -> {
-                    n.getMetadata().getLabels().put("libpool.dev/bench-touch", "1");
-                    return n;
-                });
-                Thread.sleep(15_000);
-                Writes resync = Writes.of(settled(api));
-                long[] memory = memory(operator.pid(), port);
+            // Every pool reconciles (a namespace event wakes them all); nothing changed, so nothing is written.
+            client.namespaces().withName("bench-0").edit(n -> {
+                n.getMetadata().getLabels().put("libpool.dev/bench-touch", "1");
+                return n;
+            });
+            Thread.sleep(15_000);
+            Optional<Writes> resync = settled(api);
+            long[] memory = {operator.heapUsedBytes(), operator.rssBytes()};
 
-                Seed.optOut(client); // the bench's own requests are told apart by their header
-                waitFor(operator, Duration.ofMinutes(30), () -> patched(client) == 0, "all VMs unpatched");
-                Writes detach = Writes.of(settled(api));
-                print(converge, attach, resync, detach, memory);
-            } finally {
-                operator.destroy();
-                operator.waitFor(30, TimeUnit.SECONDS);
-            }
+            long detachStart = System.nanoTime();
+            Seed.optOut(client);
+            waitFor(operator, () -> patched(client) == 0, "all VMs unpatched");
+            double detachTime = (System.nanoTime() - detachStart) / 1e9;
+            Optional<Writes> detach = settled(api);
+            print(api.label(), converge, detachTime, attach, resync, detach, memory);
+            api.cleanUp();
         }
     }
 
-    private void print(double converge, Writes attach, Writes resync, Writes detach, long[] memory) {
-        System.out.printf("%nlibpool bench operator: %d VMs, %d namespaces, %d pools; API server: Fabric8 mock server "
-                + "(CRUD mode); machine: %d cores, %s%n%n", vms, namespaces, pools,
+    private void print(String server, double converge, double detachTime, Optional<Writes> attach,
+                       Optional<Writes> resync, Optional<Writes> detach, long[] memory) {
+        System.out.printf("%nlibpool bench operator: %d VMs, %d namespaces, %d pools; API server: %s; operator JVM "
+                + "options: %s; machine: %d cores, %s%n%n", vms, namespaces, pools, server,
+                jvmOptions.isEmpty() ? "the JVM's defaults" : String.join(" ", jvmOptions),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"));
-        System.out.printf("| %-34s | %12s |%n", "measure", "value");
-        System.out.printf("|%s|%s|%n", "-".repeat(36), "-".repeat(14));
+        System.out.printf("| %-36s | %12s |%n", "measure", "value");
+        System.out.printf("|%s|%s|%n", "-".repeat(38), "-".repeat(14));
         row("time to converge (all VMs patched)", String.format("%.1f s", converge));
-        row("attach: VM patches per VM", String.format("%.3f", attach.vmPatches / (double) vms));
-        row("attach: Events", Integer.toString(attach.events));
-        row("attach: other writes", Integer.toString(attach.other));
-        row("resync: VM patches", Integer.toString(resync.vmPatches));
-        row("resync: Events + other writes", (resync.events + resync.other) + "");
-        row("detach: VM patches per VM", String.format("%.3f", detach.vmPatches / (double) vms));
-        row("detach: Events", Integer.toString(detach.events));
-        row("detach: other writes", Integer.toString(detach.other));
+        row("attach: VM patches per VM", attach.map(w -> String.format("%.3f", w.vmPatches / (double) vms)));
+        row("attach: Events", attach.map(w -> Integer.toString(w.events)));
+        row("attach: other writes", attach.map(w -> Integer.toString(w.other.size())));
+        row("resync: VM patches", resync.map(w -> Integer.toString(w.vmPatches)));
+        row("resync: Events + other writes", resync.map(w -> Integer.toString(w.events + w.other.size())));
+        row("time to detach (all VMs unpatched)", String.format("%.1f s", detachTime));
+        row("detach: VM patches per VM", detach.map(w -> String.format("%.3f", w.vmPatches / (double) vms)));
+        row("detach: Events", detach.map(w -> Integer.toString(w.events)));
+        row("detach: other writes", detach.map(w -> Integer.toString(w.other.size())));
         row("operator heap used (MiB)", Long.toString(memory[0] >> 20));
         row("operator RSS (MiB)", Long.toString(memory[1] >> 20));
+        resync.filter(w -> w.vmPatches + w.events + w.other.size() > 0).ifPresent(w ->
+                System.out.println("\nThe writes of the resync (other than VM patches and Events): " + w.other));
+        if (attach.isEmpty()) {
+            System.out.println("\nWrites are not counted on KUBECONFIG's cluster (its audit log is out of reach); unset "
+                    + "KUBECONFIG to count them at the local API server.");
+        }
+    }
+
+    private static void row(String name, Optional<String> value) {
+        row(name, value.orElse("n/a"));
     }
 
     private static void row(String name, String value) {
-        System.out.printf("| %-34s | %12s |%n", name, value);
+        System.out.printf("| %-36s | %12s |%n", name, value);
     }
 
-    /** The requests until the operator has written nothing for 5 s (statuses and events follow the VM patches). */
-    private static List<RecordedRequest> settled(MockApi api) throws InterruptedException {
-        List<RecordedRequest> all = new ArrayList<>(api.drain());
+    /** The operator's writes until it has written nothing for 5 s (statuses and events follow the VM patches). */
+    private static Optional<Writes> settled(BenchApi api) throws InterruptedException {
+        Optional<List<String>> first = api.operatorWrites();
+        if (first.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> all = new ArrayList<>(reconcileWrites(first.get()));
         long quietSince = System.nanoTime();
-        while (System.nanoTime() - quietSince < 5_000_000_000L) {
+        while (System.nanoTime() - quietSince < QUIET.toNanos()) {
             Thread.sleep(1000);
-            List<RecordedRequest> more = api.drain();
-            if (more.stream().anyMatch(Writes::isOperatorWrite)) {
+            List<String> more = reconcileWrites(api.operatorWrites().orElseThrow());
+            if (!more.isEmpty()) {
                 quietSince = System.nanoTime();
             }
             all.addAll(more);
         }
-        return all;
+        if (System.getenv("LIBPOOL_BENCH_TRACE") != null) {
+            all.forEach(w -> System.err.println("write: " + w));
+        }
+        return Optional.of(Writes.of(all));
+    }
+
+    /** Without the leader's Lease renewals (every few seconds, whatever the pools and VMs do). */
+    private static List<String> reconcileWrites(List<String> resources) {
+        return resources.stream().filter(w -> !resource(w).equals(LEASES)).toList();
     }
 
     private static long patched(KubernetesClient client) {
@@ -134,70 +172,29 @@ public final class OperatorBench {
                 .count();
     }
 
-    private static Process operator(Path jar, Path kubeconfig, int port) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("java", "-jar", jar.toString());
-        pb.environment().put("KUBECONFIG", kubeconfig.toString());
-        pb.environment().put("LIBPOOL_LEADER_ELECTION", "false");
-        pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        pb.environment().put("QUARKUS_LOG_LEVEL", "WARN");
-        pb.redirectErrorStream(true).redirectOutput(Path.of(System.getProperty("java.io.tmpdir"), "libpool-bench-operator.log").toFile());
-        return pb.start();
-    }
-
-    /** {heap used, RSS} in bytes: heap from the operator's own metrics, RSS from /proc. */
-    private static long[] memory(long pid, int port) throws Exception {
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://localhost:" + port + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        double heap = metrics.lines().filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-        long rss = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("VmRSS:"))
-                .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")) * 1024).findFirst().orElse(-1);
-        return new long[] {(long) heap, rss};
-    }
-
-    private static void waitFor(Process operator, Duration limit, java.util.function.BooleanSupplier done, String what)
+    private static void waitFor(OperatorProcess operator, java.util.function.BooleanSupplier done, String what)
             throws InterruptedException {
-        long end = System.nanoTime() + limit.toNanos();
+        long end = System.nanoTime() + PHASE_LIMIT.toNanos();
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > end || !operator.isAlive()) {
                 throw new IllegalStateException((operator.isAlive() ? "timed out" : "the operator exited") + " waiting for "
-                        + what + " (operator log: "
-                        + Path.of(System.getProperty("java.io.tmpdir"), "libpool-bench-operator.log") + ")");
+                        + what + " (operator log: " + operator.logFile() + ")");
             }
             Thread.sleep(POLL_MILLIS);
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    private static String resource(String write) {
+        return write.substring(0, write.indexOf(' '));
     }
 
-    /** Writes the operator made, from the API server's request log (the bench's own requests carry a marker header). */
-    record Writes(int vmPatches, int events, int other) {
-        static Writes of(List<RecordedRequest> requests) {
-            int vm = 0, events = 0, other = 0;
-            for (RecordedRequest r : requests) {
-                if (isOperatorWrite(r)) {
-                    if (r.getPath().contains("/virtualmachines/")) {
-                        vm++;
-                    } else if (r.getPath().contains("/events")) {
-                        events++;
-                    } else {
-                        other++;
-                        if (System.getenv("LIBPOOL_BENCH_TRACE") != null) {
-                            System.err.println("write: " + r.getMethod() + " " + r.getPath());
-                        }
-                    }
-                }
-            }
-            return new Writes(vm, events, other);
-        }
-
-        static boolean isOperatorWrite(RecordedRequest r) {
-            return !r.getMethod().equals("GET") && r.getHeader(MockApi.BENCH_HEADER) == null;
+    /** The operator's writes by kind: VM patches, Events, and the rest (finalizers, statuses, ConfigMaps, DaemonSet). */
+    record Writes(int vmPatches, int events, List<String> other) {
+        static Writes of(List<String> writes) {
+            int vm = (int) writes.stream().filter(w -> resource(w).equals("virtualmachines")).count();
+            int events = (int) writes.stream().filter(w -> resource(w).equals("events")).count();
+            return new Writes(vm, events, writes.stream().filter(w -> !resource(w).equals("virtualmachines")
+                    && !resource(w).equals("events")).toList());
         }
     }
-
 }

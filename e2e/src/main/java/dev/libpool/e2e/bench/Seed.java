@@ -1,6 +1,7 @@
 package dev.libpool.e2e.bench;
 
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
+import dev.libpool.e2e.operator.KubeVirtCr;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,33 +10,31 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.Serialization;
 
-import java.util.List;
 import java.util.Map;
 
 /** The objects of the benchmark: namespaces, pools, a KubeVirt CR with the gates, and small cirros-like VMs. */
 final class Seed {
     static final ResourceDefinitionContext VMS = context("VirtualMachine", "virtualmachines");
-    static final ResourceDefinitionContext KUBEVIRTS = context("KubeVirt", "kubevirts");
+    /** On every namespace and pool the benchmark creates (what it deletes on a cluster that outlives it). */
+    static final String BENCH_LABEL = "libpool.dev/bench";
+    /** The operator's own namespace (its Lease, the node daemon DaemonSet). */
+    static final String OPERATOR_NAMESPACE = "libpool-bench-operator";
 
     private Seed() {
     }
 
     static void all(KubernetesClient client, int vms, int namespaces, int pools) {
-        client.genericKubernetesResources(KUBEVIRTS).inNamespace("kubevirt").resource(generic(Map.of(
-                "apiVersion", "kubevirt.io/v1", "kind", "KubeVirt",
-                "metadata", Map.of("name", "kubevirt", "namespace", "kubevirt"),
-                "spec", Map.of("configuration", Map.of("developerConfiguration", Map.of("featureGates", List.of("Sidecar", "HostDisk")))),
-                "status", Map.of("observedKubeVirtVersion", "v1.9.0", "observedKubeVirtRegistry", "quay.io/kubevirt"))))
-                .create();
+        namespace(client, OPERATOR_NAMESPACE);
+        namespace(client, "libpool-bench-kubevirt");
+        KubeVirtCr.ensureWithGates(client, "libpool-bench-kubevirt", "v1.9.0");
         for (int n = 0; n < namespaces; n++) {
-            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("bench-" + n)
-                    .withLabels(Map.of("libpool.dev/bench", "yes")).endMetadata().build()).create();
+            namespace(client, "bench-" + n);
         }
         for (int p = 0; p < pools; p++) {
             client.resource(Serialization.unmarshal("""
                     apiVersion: libpool.dev/v1alpha1
                     kind: SharedLibraryPool
-                    metadata: {name: bench-%d}
+                    metadata: {name: bench-%d, labels: {libpool.dev/bench: "yes"}}
                     spec:
                       source: {hostPath: {path: /srv/guest-root}}
                       maxSize: 256Mi
@@ -85,8 +84,9 @@ final class Seed {
                 """.formatted(name, ns, pool), GenericKubernetesResource.class);
     }
 
-    private static GenericKubernetesResource generic(Map<String, Object> object) {
-        return Serialization.jsonMapper().convertValue(object, GenericKubernetesResource.class);
+    private static void namespace(KubernetesClient client, String name) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name)
+                .withLabels(Map.of(BENCH_LABEL, "yes")).endMetadata().build()).create();
     }
 
     private static ResourceDefinitionContext context(String kind, String plural) {
