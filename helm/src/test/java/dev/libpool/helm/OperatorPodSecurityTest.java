@@ -35,7 +35,7 @@ class OperatorPodSecurityTest {
         assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/q/health/ready");
         assertThat(container.at("/startupProbe/httpGet/path").asText()).isEqualTo("/q/health/started");
         assertThat(container.at("/resources/requests/memory").asText()).isEqualTo("192Mi");
-        assertThat(container.at("/resources/limits/memory").asText()).isEqualTo("384Mi");
+        assertThat(container.at("/resources/limits/memory").asText()).isEqualTo("512Mi");
         assertThat(container.path("volumeMounts")).hasSize(1);
         assertThat(container.at("/volumeMounts/0/mountPath").asText()).isEqualTo("/tmp");
         assertThat(pod.at("/volumes/0/emptyDir/sizeLimit").asText()).isEqualTo("64Mi");
