@@ -80,7 +80,8 @@ class ExamplesTest {
         SharedLibraryPool demo = SERIALIZATION.unmarshal(Files.readString(EXAMPLES.resolve("demo-pool.yaml")),
                 SharedLibraryPool.class);
         assertThat(demo.getMetadata().getName()).isEqualTo("demo");
-        assertThat(demo.getSpec().getSource().getHostPath().getPath()).isEqualTo("/var/lib/libpool-demo/guest-root");
+        assertThat(demo.getSpec().getSource().getDiskImage().getPath()).as("the guests' own root disk image")
+                .isEqualTo("/var/lib/libpool-demo/guest-root.img");
         // The demo's guest root keeps its libraries in the default directories; a small maxSize keeps the
         // virtio-pmem device (and the struct pages every guest pays for it) small.
         assertThat(demo.getSpec().effectiveInclude()).isEqualTo(SharedLibraryPoolSpec.DEFAULT_INCLUDE);

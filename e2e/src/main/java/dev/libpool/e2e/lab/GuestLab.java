@@ -101,7 +101,7 @@ public final class GuestLab implements AutoCloseable {
         }
         // The pool before libvirtd: its private mount namespace only sees mounts that exist when it starts.
         if (options.poolManifest() != null) {
-            pool = PoolHost.fromManifest(options.poolManifest(), options.poolMedium(), root.tree(), options.workDir().resolve("state"), progress);
+            pool = PoolHost.fromManifest(options.poolManifest(), options.poolMedium(), root, options.workDir().resolve("state"), progress);
         } else if (options.poolName() != null) {
             String maxSize = options.poolMaxSize() != null ? options.poolMaxSize()
                     : PoolHost.maxSizeFor(root.sharedObjectBytes());

@@ -85,30 +85,38 @@ public final class PoolHost implements AutoCloseable {
     }
 
     /**
-     * Builds the pool a user's SharedLibraryPool YAML describes (e.g. examples/demo-pool.yaml), with the lab's
-     * guest root placed at the YAML's source.hostPath.path by a symbolic link, so the file is used as written.
+     * Builds the pool a user's SharedLibraryPool YAML describes (e.g. examples/demo-pool.yaml), used as written:
+     * the lab places what its source names by a symbolic link, the guests' root disk image at
+     * source.diskImage.path (the pool then holds exactly what the guests boot), or the guest root tree at
+     * source.hostPath.path.
      *
      * @param medium null: spec.medium as written; else this medium instead (the demo measures each one), and
      *               for PageCache with learnedLayout Dense (what guests touch laid out together)
      */
-    public static PoolHost fromManifest(Path yaml, PoolMedium medium, Path guestRoot, Path stateDir, Progress progress) {
-        SharedLibraryPool manifest = read(yaml);
-        if (manifest.getSpec().getSource().getHostPath() == null) {
-            throw new LabException(yaml + ": the lab needs spec.source.hostPath.path");
-        }
-        Path hostPath = Path.of(manifest.getSpec().getSource().getHostPath().getPath());
-        try {
-            if (Files.exists(hostPath, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(hostPath)) {
-                throw new LabException(yaml + " takes its libraries from " + hostPath + ", where the lab would link "
-                        + "its guest root, but a real file or directory is there: move it away or edit source.hostPath.path");
-            }
-            Files.createDirectories(hostPath.getParent());
-            Files.deleteIfExists(hostPath);
-            Files.createSymbolicLink(hostPath, guestRoot.toAbsolutePath());
-        } catch (IOException e) {
-            throw new LabException("cannot link the guest root at " + hostPath + ": " + e.getMessage(), e);
+    public static PoolHost fromManifest(Path yaml, PoolMedium medium, GuestRoot guestRoot, Path stateDir, Progress progress) {
+        var source = read(yaml).getSpec().getSource();
+        if (source.getDiskImage() != null) {
+            link(yaml, Path.of(source.getDiskImage().getPath()), guestRoot.image(), "source.diskImage.path");
+        } else if (source.getHostPath() != null) {
+            link(yaml, Path.of(source.getHostPath().getPath()), guestRoot.tree(), "source.hostPath.path");
+        } else {
+            throw new LabException(yaml + ": the lab needs spec.source.diskImage.path or spec.source.hostPath.path");
         }
         return publish(yaml, medium, stateDir, progress);
+    }
+
+    private static void link(Path yaml, Path at, Path target, String field) {
+        try {
+            if (Files.exists(at, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(at)) {
+                throw new LabException(yaml + " takes its libraries from " + at + ", where the lab would link "
+                        + target.getFileName() + ", but a real file or directory is there: move it away or edit " + field);
+            }
+            Files.createDirectories(at.getParent());
+            Files.deleteIfExists(at);
+            Files.createSymbolicLink(at, target.toAbsolutePath());
+        } catch (IOException e) {
+            throw new LabException("cannot link " + target + " at " + at + ": " + e.getMessage(), e);
+        }
     }
 
     private static PoolHost publish(Path yaml, PoolMedium medium, Path stateDir, Progress progress) {

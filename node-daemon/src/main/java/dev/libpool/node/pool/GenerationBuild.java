@@ -74,6 +74,12 @@ final class GenerationBuild {
         }
     }
 
+    /** Whether learning settled and the serving generation should give way to one laid out from it. */
+    boolean wantsRelayout(SharedLibraryPoolSpec spec, Optional<String> serving) {
+        return serving.flatMap(d -> ImageRecord.read(paths.metaDir(pool), d))
+                .map(r -> learned.wantsRebuild(spec.getLearnedLayout(), r.learnedFrom())).orElse(false);
+    }
+
     /** The libraries guests touched; all of them when none of the learned paths is selected any more. */
     private static Selection narrow(Selection selection, LearnedPages learned) {
         List<LibraryFile> used = selection.files().stream().filter(f -> learned.byPath().containsKey(f.guestPath())).toList();

@@ -106,8 +106,10 @@ public final class PoolService {
                 Selection selection = null;
                 try {
                     Optional<String> memo = memoKey(spec);
-                    // an unchanged disk image is not read again: its generation serves, or its failure stands
-                    if (memo.isEmpty() || !SourceMemo.unchanged(paths.metaDir(name()), memo.get(), serving)) {
+                    // an unchanged disk image is not read again: its generation serves, or its failure stands,
+                    // unless what guests touched settled and the serving generation is to be laid out from it
+                    if (memo.isEmpty() || generations.wantsRelayout(spec, serving)
+                            || !SourceMemo.unchanged(paths.metaDir(name()), memo.get(), serving)) {
                         try (SourceTree tree = sources.open(name(), spec.getSource(), spec.effectiveInclude())) {
                             selection = new LibrarySelector(spec.effectiveInclude(), spec.getExclude(),
                                     spec.getInclude() != null && !spec.getInclude().isEmpty(),

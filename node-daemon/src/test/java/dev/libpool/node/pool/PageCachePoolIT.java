@@ -147,6 +147,38 @@ class PageCachePoolIT {
     }
 
     @Test
+    void aDiskImageSourceIsLaidOutFromWhatWasLearnedThoughTheImageDidNotChange() throws Exception {
+        RootHost.assumeTool("/usr/sbin/mke2fs");
+        Path image = dir.resolve("root.ext4");
+        Process mkfs = new ProcessBuilder("mke2fs", "-q", "-F", "-t", "ext4", "-d", source.toString(), image.toString(),
+                (Files.walk(source).mapToLong(p -> p.toFile().length()).sum() / (1 << 20) + 32) + "M")
+                .redirectErrorStream(true).start();
+        assertThat(mkfs.waitFor()).as(new String(mkfs.getInputStream().readAllBytes())).isZero();
+        SharedLibraryPool dense = pool(PoolMedium.PageCache);
+        dense.getSpec().setSource(dev.libpool.api.v1alpha1.PoolSource.diskImage(image.toString()));
+        dense.getSpec().setLearnedLayout(LearnedLayout.Dense);
+        PoolService service = PoolService.onHost(dense, "test", paths);
+        PoolService.Result first = service.reconcile();
+        assertReady(first);
+        ErofsLayout layout = ErofsLayout.read(first.stableFile());
+        natives.dropCache(first.stableFile());
+        ErofsLayout.FileExtents lib = layout.files().stream().filter(f -> f.path().startsWith("/usr/")
+                && f.extents().get(0).blocks() >= 3).findFirst().orElseThrow();
+        mappers.map(first.stableFile(), lib.extents().get(0).imageBlock() * PAGE + PAGE);
+
+        NodePoolState state = first.state();
+        for (int pass = 0; pass <= LearnedBuild.SETTLE_PASSES + 1; pass++) {
+            state = service.reconcile().state();
+        }
+
+        assertReady(state);
+        assertThat(state.getImage().getDigest()).as("the dense generation, although the disk image is unchanged")
+                .isNotEqualTo(first.state().getImage().getDigest());
+        String digest = state.getImage().getDigest();
+        assertThat(service.reconcile().state().getImage().getDigest()).as("no churn").isEqualTo(digest);
+    }
+
+    @Test
     void narrowOnceLearningSettledBuildsAGenerationOfTheTouchedLibrariesOnly() throws Exception {
         SharedLibraryPool narrow = pool(PoolMedium.PageCache);
         narrow.getSpec().setLearnedLayout(LearnedLayout.Narrow);
