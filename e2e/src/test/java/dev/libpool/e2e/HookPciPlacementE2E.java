@@ -24,15 +24,12 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 14: KubeVirt's own domain XML for a VMI whose devices sit on the root complex, one disk moved to
@@ -46,7 +43,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * socket are left out. Run under the lab lock: {@code flock /tmp/libpool-lab.lock ./mvnw ...}.
  */
 class HookPciPlacementE2E {
-    private static final Duration VIRSH = Duration.ofSeconds(60);
     private static final Path WORK = Path.of("target/hook-placement-lab").toAbsolutePath();
     private static final Pattern POOL_ADDR = Pattern.compile("virtio-pmem-pci,[^\"']*,bus=(pcie?\\.0),addr=(0x[0-9a-f]+)");
     private static LibvirtDaemon libvirt;
@@ -55,9 +51,7 @@ class HookPciPlacementE2E {
 
     @BeforeAll
     static void startLibvirt() throws IOException {
-        Optional<String> missing = missing();
-        missing.ifPresent(reason -> System.out.println("HookPciPlacementE2E skipped: " + reason));
-        assumeTrue(missing.isEmpty(), () -> "HookPciPlacementE2E skipped: " + missing.orElse(""));
+        LabTests.assumeLibvirt("HookPciPlacementE2E");
         Files.createDirectories(WORK);
         poolFile = WORK.resolve("pool.img");
         Files.deleteIfExists(poolFile);
@@ -90,7 +84,7 @@ class HookPciPlacementE2E {
         String old = hooked.replace("bus=pcie.0,addr=0x1e", "bus=pcie.0,addr=0x10").replace("placement-q35", "placement-old");
         Command.Result refused = create("placement-old", old);
         assertThat(refused.ok()).as("the domain with the pool at the disk's slot 0x10 must not start").isFalse();
-        assertThat(refused.stderr() + qemuLog("placement-old")).containsIgnoringCase("slot 16");
+        assertThat(refused.stderr() + libvirt.qemuLogTail("placement-old")).containsIgnoringCase("slot 16");
     }
 
     @Test
@@ -112,7 +106,7 @@ class HookPciPlacementE2E {
         Command.Result created = create(name, hooked);
         try {
             assertThat(created.ok()).as("virsh create %s: %s\nQEMU log: %s\ndomain:\n%s", name, created.stderr(),
-                    qemuLog(name), hooked).isTrue();
+                    libvirt.qemuLogTail(name), hooked).isTrue();
             long pid = libvirt.qemuPid(name).orElseThrow(() -> new AssertionError("no QEMU pid file for " + name));
             String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
             assertThat(cmdline).contains("virtio-pmem-pci,memdev=libpool-base-mem").contains("readonly=on");
@@ -126,15 +120,6 @@ class HookPciPlacementE2E {
         Path file = WORK.resolve(name + ".xml");
         Files.writeString(file, xml);
         return libvirt.virshResult("create", file.toString());
-    }
-
-    private static String qemuLog(String name) {
-        try {
-            Path log = libvirt.qemuLog(name);
-            return Files.exists(log) ? Command.tail(Files.readString(log)) : "(no log)";
-        } catch (IOException e) {
-            return "(log unreadable: " + e.getMessage() + ")";
-        }
     }
 
     private static List<String> poolAddress(String hooked) {
@@ -229,18 +214,5 @@ class HookPciPlacementE2E {
         if (node != null) {
             node.getParentNode().removeChild(node);
         }
-    }
-
-    private static Optional<String> missing() {
-        if (!"root".equals(System.getProperty("user.name"))) {
-            return Optional.of("not root (needs a private libvirtd and QEMU)");
-        }
-        for (String tool : List.of("qemu-system-x86_64", "libvirtd", "virtlogd", "virsh", "unshare")) {
-            if (!Command.exec(Duration.ofSeconds(10), "/bin/sh", "-c", "command -v " + tool).ok()) {
-                return Optional.of(tool + " is not installed (run ./libpool test, which installs the packages)");
-            }
-        }
-        return Files.isExecutable(Path.of("/usr/bin/python3")) ? Optional.empty()
-                : Optional.of("/usr/bin/python3 is missing (Debian package python3)");
     }
 }

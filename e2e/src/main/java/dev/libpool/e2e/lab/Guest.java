@@ -88,21 +88,12 @@ public final class Guest {
             }
             if (!running()) {
                 throw new LabException(who + ": QEMU is gone before ready\n--- console tail ---\n" + now.tail(40)
-                        + "\n--- QEMU log ---\n" + qemuLogTail());
+                        + "\n--- QEMU log ---\n" + libvirt.qemuLogTail(domain));
             }
             return Optional.empty();
         }, () -> "[phase " + lastPhase[0] + "] " + console().lastLine());
         bootTime = Duration.ofNanos(System.nanoTime() - startNanos);
         return console;
-    }
-
-    String qemuLogTail() {
-        try {
-            Path log = libvirt.qemuLog(domain);
-            return Files.exists(log) ? Command.tail(Files.readString(log)) : "(no QEMU log)";
-        } catch (IOException e) {
-            return "(QEMU log unreadable: " + e.getMessage() + ")";
-        }
     }
 
     @Override
