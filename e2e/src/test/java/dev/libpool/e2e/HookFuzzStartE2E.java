@@ -3,9 +3,6 @@ package dev.libpool.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.libpool.e2e.lab.Command;
-import dev.libpool.e2e.lab.KubeVirtHook;
-import dev.libpool.e2e.lab.LibvirtDaemon;
-import dev.libpool.e2e.lab.Progress;
 import dev.libpool.guest.FuzzDomain;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,11 +16,8 @@ import org.xml.sax.InputSource;
 
 import javax.xml.parsers.DocumentBuilderFactory;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.StringReader;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -61,21 +55,17 @@ class HookFuzzStartE2E {
     private static final Pattern POOL_DEVICE = Pattern.compile(
             "virtio-pmem-pci,memdev=[^,]+,id=(libpool-[^,]+-pmem),bus=(pcie?\\.0),addr=0x([0-9a-f]+)");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static LibvirtDaemon libvirt;
-    private static KubeVirtHook hook;
+    private static HookLab lab;
 
     @BeforeAll
     static void startLibvirt() throws IOException {
-        LabTests.assumeLibvirt("HookFuzzStartE2E");
-        Files.createDirectories(WORK);
-        hook = new KubeVirtHook(WORK);
-        libvirt = LibvirtDaemon.start(WORK.resolve("libvirt"), Progress.toStdout(), true);
+        lab = HookLab.start("HookFuzzStartE2E", WORK);
     }
 
     @AfterAll
     static void stopLibvirt() {
-        if (libvirt != null) {
-            libvirt.close();
+        if (lab != null) {
+            lab.close();
         }
     }
 
@@ -121,18 +111,16 @@ class HookFuzzStartE2E {
         FuzzDomain.Case c = FuzzDomain.generate(seed, WORK.resolve("files/seed-" + seed).toString());
         Map<String, Path> pools = createFiles(c);
         String name = "fuzz-" + seed;
-        String hooked = hook.onDefineDomain(c.xml(), name, pools);
+        String hooked = lab.hook().onDefineDomain(c.xml(), name, pools);
         assertThat(c.elementsKeptIn(hooked)).as("seed %d: the hook kept every input element", seed)
                 .isEqualTo(c.inputElements());
         Map<String, Integer> poolSlots = poolSlots(hooked);
         assertThat(poolSlots).as("seed %d: one device per pool", seed).hasSize(c.pools().size());
 
-        Path file = WORK.resolve(name + ".xml");
-        Files.writeString(file, hooked);
-        Command.Result created = libvirt.virshResult("create", file.toString());
+        Command.Result created = lab.create(name, hooked);
         try {
             assertThat(created.ok()).as("seed %d: virsh create: %s\nQEMU log: %s\ndomain:\n%s", seed,
-                    created.stderr(), libvirt.qemuLogTail(name), hooked).isTrue();
+                    created.stderr(), lab.libvirt().qemuLogTail(name), hooked).isTrue();
             assertThat(qmp(name, "query-status").path("status").asText()).as("seed %d: QEMU runs", seed)
                     .isEqualTo("running");
             Map<Integer, String> rootBus = rootBusDevices(qmp(name, "query-pci"));
@@ -142,7 +130,7 @@ class HookFuzzStartE2E {
             for (int slot : c.explicitSlots()) {
                 assertThat(rootBus).as("seed %d: a device on the addressed slot %#x", seed, slot).containsKey(slot);
             }
-            String live = libvirt.virsh("dumpxml", name);
+            String live = lab.libvirt().virsh("dumpxml", name);
             Map<String, Integer> liveDevices = devices(live);
             devices(c.xml()).forEach((tag, count) -> assertThat(liveDevices.getOrDefault(tag, 0))
                     .as("seed %d: <%s> devices in the running domain; live:\n%s", seed, tag, live)
@@ -150,30 +138,20 @@ class HookFuzzStartE2E {
             assertThat(diskSources(live)).as("seed %d: every disk of the input, same target and file", seed)
                     .containsAll(diskSources(c.xml()));
         } finally {
-            libvirt.virshResult("destroy", name);
+            lab.libvirt().virshResult("destroy", name);
         }
     }
 
     /** The pool files (read-only, 2 MiB aligned as the node daemon serves them) and the disks, sparse. */
     private static Map<String, Path> createFiles(FuzzDomain.Case c) throws IOException {
         for (String disk : c.diskFiles()) {
-            sparse(Path.of(disk), DISK_BYTES);
+            HookLab.sparseFile(Path.of(disk), DISK_BYTES, false);
         }
         Map<String, Path> pools = new LinkedHashMap<>();
         for (int i = 0; i < c.pools().size(); i++) {
-            Path poolFile = Path.of(c.poolFiles().get(i));
-            sparse(poolFile, POOL_BYTES);
-            Files.setPosixFilePermissions(poolFile, PosixFilePermissions.fromString("r--r--r--"));
-            pools.put(c.pools().get(i), poolFile);
+            pools.put(c.pools().get(i), HookLab.sparseFile(Path.of(c.poolFiles().get(i)), POOL_BYTES, true));
         }
         return pools;
-    }
-
-    private static void sparse(Path file, long size) throws IOException {
-        Files.createDirectories(file.getParent());
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.setLength(size);
-        }
     }
 
     /** Device id to root-bus slot, as the hook wrote them. */
@@ -187,7 +165,7 @@ class HookFuzzStartE2E {
     }
 
     private static JsonNode qmp(String domain, String command) throws IOException {
-        String reply = libvirt.virsh("qemu-monitor-command", domain, "{\"execute\":\"" + command + "\"}");
+        String reply = lab.libvirt().virsh("qemu-monitor-command", domain, "{\"execute\":\"" + command + "\"}");
         return JSON.readTree(reply).path("return");
     }
 

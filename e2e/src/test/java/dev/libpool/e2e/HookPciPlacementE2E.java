@@ -1,9 +1,6 @@
 package dev.libpool.e2e;
 
 import dev.libpool.e2e.lab.Command;
-import dev.libpool.e2e.lab.KubeVirtHook;
-import dev.libpool.e2e.lab.LibvirtDaemon;
-import dev.libpool.e2e.lab.Progress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,11 +16,9 @@ import javax.xml.transform.dom.DOMSource;
 import javax.xml.transform.stream.StreamResult;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.RandomAccessFile;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -45,33 +40,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HookPciPlacementE2E {
     private static final Path WORK = Path.of("target/hook-placement-lab").toAbsolutePath();
     private static final Pattern POOL_ADDR = Pattern.compile("virtio-pmem-pci,[^\"']*,bus=(pcie?\\.0),addr=(0x[0-9a-f]+)");
-    private static LibvirtDaemon libvirt;
-    private static KubeVirtHook hook;
+    private static HookLab lab;
     private static Path poolFile;
 
     @BeforeAll
     static void startLibvirt() throws IOException {
-        LabTests.assumeLibvirt("HookPciPlacementE2E");
-        Files.createDirectories(WORK);
-        poolFile = WORK.resolve("pool.img");
-        Files.deleteIfExists(poolFile);
-        try (RandomAccessFile file = new RandomAccessFile(poolFile.toFile(), "rw")) {
-            file.setLength(4L << 20);
-        }
-        Files.setPosixFilePermissions(poolFile, PosixFilePermissions.fromString("r--r--r--"));
+        lab = HookLab.start("HookPciPlacementE2E", WORK);
+        poolFile = HookLab.sparseFile(WORK.resolve("pool.img"), 4L << 20, true);
         for (String disk : List.of("disk0.img", "disk1.img")) {
-            try (RandomAccessFile file = new RandomAccessFile(WORK.resolve(disk).toFile(), "rw")) {
-                file.setLength(1L << 20);
-            }
+            HookLab.sparseFile(WORK.resolve(disk), 1L << 20, false);
         }
-        hook = new KubeVirtHook(WORK);
-        libvirt = LibvirtDaemon.start(WORK.resolve("libvirt"), Progress.toStdout(), true);
     }
 
     @AfterAll
     static void stopLibvirt() {
-        if (libvirt != null) {
-            libvirt.close();
+        if (lab != null) {
+            lab.close();
         }
     }
 
@@ -82,9 +66,9 @@ class HookPciPlacementE2E {
 
         // The control: where the hook used to place it, QEMU refuses to start the same domain.
         String old = hooked.replace("bus=pcie.0,addr=0x1e", "bus=pcie.0,addr=0x10").replace("placement-q35", "placement-old");
-        Command.Result refused = create("placement-old", old);
+        Command.Result refused = lab.create("placement-old", old);
         assertThat(refused.ok()).as("the domain with the pool at the disk's slot 0x10 must not start").isFalse();
-        assertThat(refused.stderr() + libvirt.qemuLogTail("placement-old")).containsIgnoringCase("slot 16");
+        assertThat(refused.stderr() + lab.libvirt().qemuLogTail("placement-old")).containsIgnoringCase("slot 16");
     }
 
     @Test
@@ -102,24 +86,18 @@ class HookPciPlacementE2E {
 
     /** Runs the hook, starts the domain, checks QEMU runs with the pool device, destroys it; returns the hooked XML. */
     private static String startHooked(String name, String domain) throws IOException {
-        String hooked = hook.onDefineDomain(domain, name, "base", poolFile);
-        Command.Result created = create(name, hooked);
+        String hooked = lab.hook().onDefineDomain(domain, name, "base", poolFile);
+        Command.Result created = lab.create(name, hooked);
         try {
             assertThat(created.ok()).as("virsh create %s: %s\nQEMU log: %s\ndomain:\n%s", name, created.stderr(),
-                    libvirt.qemuLogTail(name), hooked).isTrue();
-            long pid = libvirt.qemuPid(name).orElseThrow(() -> new AssertionError("no QEMU pid file for " + name));
+                    lab.libvirt().qemuLogTail(name), hooked).isTrue();
+            long pid = lab.libvirt().qemuPid(name).orElseThrow(() -> new AssertionError("no QEMU pid file for " + name));
             String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
             assertThat(cmdline).contains("virtio-pmem-pci,memdev=libpool-base-mem").contains("readonly=on");
         } finally {
-            libvirt.virshResult("destroy", name);
+            lab.libvirt().virshResult("destroy", name);
         }
         return hooked;
-    }
-
-    private static Command.Result create(String name, String xml) throws IOException {
-        Path file = WORK.resolve(name + ".xml");
-        Files.writeString(file, xml);
-        return libvirt.virshResult("create", file.toString());
     }
 
     private static List<String> poolAddress(String hooked) {
