@@ -44,9 +44,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class HookFuzzStartE2E {
     /**
-     * Domains per machine type. The hook, a start, the checks and the destroy take about 2 s per domain here (2 cores,
-     * QEMU TCG), so 2 x 15 domains keep the class near 70 s with libvirtd's start, inside the 2-3 minutes it may
-     * take in CI; the first 15 accepted seeds of each machine already hold the hard cases (theSampleHoldsTheHardCases).
+     * Domains per machine type. The hook, a start, the checks and the destroy take 2-3 s per domain on the
+     * development machine (2 cores, QEMU TCG, shared with other builds), so 2 x 15 domains kept the class at 71-107 s
+     * with libvirtd's start, inside the 2-3 minutes it may take in CI; the first 15 accepted seeds of each machine
+     * already hold the hard cases (theSampleHoldsTheHardCases).
      */
     private static final int PER_MACHINE = 15;
     private static final long POOL_BYTES = 4L << 20;
