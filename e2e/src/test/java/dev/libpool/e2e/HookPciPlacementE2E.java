@@ -1,9 +1,6 @@
 package dev.libpool.e2e;
 
 import dev.libpool.e2e.lab.Command;
-import dev.libpool.e2e.lab.KubeVirtHook;
-import dev.libpool.e2e.lab.LibvirtDaemon;
-import dev.libpool.e2e.lab.Progress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,20 +16,15 @@ import javax.xml.transform.dom.DOMSource;
 import javax.xml.transform.stream.StreamResult;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.RandomAccessFile;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 14: KubeVirt's own domain XML for a VMI whose devices sit on the root complex, one disk moved to
@@ -46,38 +38,24 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * socket are left out. Run under the lab lock: {@code flock /tmp/libpool-lab.lock ./mvnw ...}.
  */
 class HookPciPlacementE2E {
-    private static final Duration VIRSH = Duration.ofSeconds(60);
     private static final Path WORK = Path.of("target/hook-placement-lab").toAbsolutePath();
     private static final Pattern POOL_ADDR = Pattern.compile("virtio-pmem-pci,[^\"']*,bus=(pcie?\\.0),addr=(0x[0-9a-f]+)");
-    private static LibvirtDaemon libvirt;
-    private static KubeVirtHook hook;
+    private static HookLab lab;
     private static Path poolFile;
 
     @BeforeAll
     static void startLibvirt() throws IOException {
-        Optional<String> missing = missing();
-        missing.ifPresent(reason -> System.out.println("HookPciPlacementE2E skipped: " + reason));
-        assumeTrue(missing.isEmpty(), () -> "HookPciPlacementE2E skipped: " + missing.orElse(""));
-        Files.createDirectories(WORK);
-        poolFile = WORK.resolve("pool.img");
-        Files.deleteIfExists(poolFile);
-        try (RandomAccessFile file = new RandomAccessFile(poolFile.toFile(), "rw")) {
-            file.setLength(4L << 20);
-        }
-        Files.setPosixFilePermissions(poolFile, PosixFilePermissions.fromString("r--r--r--"));
+        lab = HookLab.start("HookPciPlacementE2E", WORK);
+        poolFile = HookLab.sparseFile(WORK.resolve("pool.img"), 4L << 20, true);
         for (String disk : List.of("disk0.img", "disk1.img")) {
-            try (RandomAccessFile file = new RandomAccessFile(WORK.resolve(disk).toFile(), "rw")) {
-                file.setLength(1L << 20);
-            }
+            HookLab.sparseFile(WORK.resolve(disk), 1L << 20, false);
         }
-        hook = new KubeVirtHook(WORK);
-        libvirt = LibvirtDaemon.start(WORK.resolve("libvirt"), Progress.toStdout(), true);
     }
 
     @AfterAll
     static void stopLibvirt() {
-        if (libvirt != null) {
-            libvirt.close();
+        if (lab != null) {
+            lab.close();
         }
     }
 
@@ -88,9 +66,9 @@ class HookPciPlacementE2E {
 
         // The control: where the hook used to place it, QEMU refuses to start the same domain.
         String old = hooked.replace("bus=pcie.0,addr=0x1e", "bus=pcie.0,addr=0x10").replace("placement-q35", "placement-old");
-        Command.Result refused = create("placement-old", old);
+        Command.Result refused = lab.create("placement-old", old);
         assertThat(refused.ok()).as("the domain with the pool at the disk's slot 0x10 must not start").isFalse();
-        assertThat(refused.stderr() + qemuLog("placement-old")).containsIgnoringCase("slot 16");
+        assertThat(refused.stderr() + lab.libvirt().qemuLogTail("placement-old")).containsIgnoringCase("slot 16");
     }
 
     @Test
@@ -108,33 +86,18 @@ class HookPciPlacementE2E {
 
     /** Runs the hook, starts the domain, checks QEMU runs with the pool device, destroys it; returns the hooked XML. */
     private static String startHooked(String name, String domain) throws IOException {
-        String hooked = hook.onDefineDomain(domain, name, "base", poolFile);
-        Command.Result created = create(name, hooked);
+        String hooked = lab.hook().onDefineDomain(domain, name, "base", poolFile);
+        Command.Result created = lab.create(name, hooked);
         try {
             assertThat(created.ok()).as("virsh create %s: %s\nQEMU log: %s\ndomain:\n%s", name, created.stderr(),
-                    qemuLog(name), hooked).isTrue();
-            long pid = libvirt.qemuPid(name).orElseThrow(() -> new AssertionError("no QEMU pid file for " + name));
+                    lab.libvirt().qemuLogTail(name), hooked).isTrue();
+            long pid = lab.libvirt().qemuPid(name).orElseThrow(() -> new AssertionError("no QEMU pid file for " + name));
             String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
             assertThat(cmdline).contains("virtio-pmem-pci,memdev=libpool-base-mem").contains("readonly=on");
         } finally {
-            libvirt.virshResult("destroy", name);
+            lab.libvirt().virshResult("destroy", name);
         }
         return hooked;
-    }
-
-    private static Command.Result create(String name, String xml) throws IOException {
-        Path file = WORK.resolve(name + ".xml");
-        Files.writeString(file, xml);
-        return libvirt.virshResult("create", file.toString());
-    }
-
-    private static String qemuLog(String name) {
-        try {
-            Path log = libvirt.qemuLog(name);
-            return Files.exists(log) ? Command.tail(Files.readString(log)) : "(no log)";
-        } catch (IOException e) {
-            return "(log unreadable: " + e.getMessage() + ")";
-        }
     }
 
     private static List<String> poolAddress(String hooked) {
@@ -229,18 +192,5 @@ class HookPciPlacementE2E {
         if (node != null) {
             node.getParentNode().removeChild(node);
         }
-    }
-
-    private static Optional<String> missing() {
-        if (!"root".equals(System.getProperty("user.name"))) {
-            return Optional.of("not root (needs a private libvirtd and QEMU)");
-        }
-        for (String tool : List.of("qemu-system-x86_64", "libvirtd", "virtlogd", "virsh", "unshare")) {
-            if (!Command.exec(Duration.ofSeconds(10), "/bin/sh", "-c", "command -v " + tool).ok()) {
-                return Optional.of(tool + " is not installed (run ./libpool test, which installs the packages)");
-            }
-        }
-        return Files.isExecutable(Path.of("/usr/bin/python3")) ? Optional.empty()
-                : Optional.of("/usr/bin/python3 is missing (Debian package python3)");
     }
 }

@@ -49,6 +49,11 @@ BUILTIN_SLOTS = {"q35": {0, 0x1f}, "i440fx": {0, 1}}
 # Devices libvirt adds by itself when the domain lacks them (USB controller, memballoon, video for
 # graphics, a SATA/IDE controller): each may take one more slot from the bottom.
 IMPLICIT_DEVICES = 4
+# Disk buses whose controllers libvirt adds from the disks' names: units per controller (libvirt's
+# virDomainDiskDefAssignAddress; QEMU's SCSI bus is the narrow one), and the controllers a machine has
+# built in. drive_controller_slots counts these controllers, may_take_a_slot does not.
+DRIVE_BUS_UNITS = {"sata": 6, "scsi": 7}
+BUILTIN_CONTROLLERS = {("q35", "sata"): {0}}
 # <devices> children that never sit on a PCI slot of their own (they hang off a controller, or are
 # not PCI at all).
 NEVER_PCI = {"emulator", "graphics", "serial", "console", "parallel", "channel", "smartcard", "hub",
@@ -316,7 +321,7 @@ def free_root_slot(domain, taken_by_commandline):
                 slot = root_bus_slot(address)
                 if slot is not None:
                     taken.add(slot)
-    unaddressed += sata_controller_slots(domain)
+    unaddressed += drive_controller_slots(domain)
     free = [slot for slot in range(ROOT_BUS_SLOTS) if slot not in taken]
     libvirts = set(free[:unaddressed + IMPLICIT_DEVICES])
     for slot in reversed(free):
@@ -327,27 +332,36 @@ def free_root_slot(domain, taken_by_commandline):
                     "devices behind a PCIe root port or bridge" % (len(taken), unaddressed))
 
 
-def sata_controller_slots(domain):
-    """Root-bus slots the SATA controllers of the domain's SATA disks may take. libvirt gives a SATA disk
-    controller index/6 of its target name (sda = 0, sdz = 25, sdaa = 26) or the controller of its drive
-    <address>, and adds every controller up to the highest index; on q35 the first one is built in (0x1f)."""
-    highest = -1
-    for devices in child_elements(domain, "devices"):
-        for device in element_children(devices):
-            if device.namespaceURI is not None:
-                continue
-            if device.localName == "controller" and device.getAttribute("type") == "sata":
-                highest = max(highest, small_int(device.getAttribute("index") or "0"))
-            target = first_child(device, "target") if device.localName == "disk" else None
-            if target is None or target.getAttribute("bus") != "sata":
-                continue
-            address = first_child(device, "address")
-            if address is not None and address.getAttribute("type") == "drive":
-                highest = max(highest, small_int(address.getAttribute("controller") or "0"))
-            else:
-                highest = max(highest, disk_index(target.getAttribute("dev")) // 6)
-    controllers = highest + 1
-    return max(0, controllers - 1) if is_q35(domain) else controllers
+def drive_controller_slots(domain):
+    """Root-bus slots the SATA and SCSI controllers of the domain's disks may take. libvirt gives such a disk
+    controller index/units of its target name (sda = 0, sdz = 25, sdaa = 26) or the controller of its drive
+    <address>, and adds every controller up to the highest index; each is a PCI device it places itself,
+    unless the domain gives it a PCI address (then it is counted with the addresses) or the machine has it
+    built in (q35's first SATA controller at 0x1f)."""
+    machine = "q35" if is_q35(domain) else "i440fx"
+    slots = 0
+    for bus, units in DRIVE_BUS_UNITS.items():
+        highest = -1
+        placed_elsewhere = set(BUILTIN_CONTROLLERS.get((machine, bus), ()))
+        for devices in child_elements(domain, "devices"):
+            for device in element_children(devices):
+                if device.namespaceURI is not None:
+                    continue
+                address = first_child(device, "address")
+                if device.localName == "controller" and device.getAttribute("type") == bus:
+                    index = small_int(device.getAttribute("index") or "0")
+                    highest = max(highest, index)
+                    if address is not None and address.getAttribute("type") == "pci":
+                        placed_elsewhere.add(index)
+                target = first_child(device, "target") if device.localName == "disk" else None
+                if target is None or target.getAttribute("bus") != bus:
+                    continue
+                if address is not None and address.getAttribute("type") == "drive":
+                    highest = max(highest, small_int(address.getAttribute("controller") or "0"))
+                else:
+                    highest = max(highest, disk_index(target.getAttribute("dev")) // units)
+        slots += len([index for index in range(highest + 1) if index not in placed_elsewhere])
+    return slots
 
 
 def disk_index(dev):
@@ -381,8 +395,8 @@ def may_take_a_slot(device):
         return 1 if target is not None and target.getAttribute("bus") == "virtio" else 0
     if name == "controller":
         kind, model_name = device.getAttribute("type"), device.getAttribute("model")
-        builtin = kind in ("ide", "fdc", "sata", "ccid", "xenbus", "isa") or model_name in ("none", "pci-root", "pcie-root")
-        return 0 if builtin else 1
+        builtin = kind in ("ide", "fdc", "ccid", "xenbus", "isa") or model_name in ("none", "pci-root", "pcie-root")
+        return 0 if builtin or kind in DRIVE_BUS_UNITS else 1
     if name in ("memballoon", "watchdog") and device.getAttribute("model") in ("none", "itco", "ib700", "diag288"):
         return 0
     if name == "video" and model is not None and model.getAttribute("type") == "none":

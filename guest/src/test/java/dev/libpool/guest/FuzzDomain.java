@@ -2,20 +2,33 @@ package dev.libpool.guest;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.w3c.dom.Document;
 import java.util.SplittableRandom;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Random libvirt domains as virt-launcher could hand them to the hook (tests only): i440fx or q35, RAM in any
  * unit, maybe NUMA cells and maxMemory already, up to 40 devices of which some carry explicit root-bus PCI
  * addresses (hex or decimal, unique), maybe a qemu:commandline with its own -device on the root bus under any
- * prefix, foreign namespaces in the metadata, non-ASCII text, and one to three pool disks. The generator knows
- * which slots are explicit and how many devices libvirt will place itself, so the test can check the hook.
+ * prefix, foreign namespaces in the metadata, non-ASCII text, SATA CD-ROMs and SCSI disks whose unit names make
+ * libvirt add controllers, and one to three pool disks. The generator knows which slots are explicit and how many
+ * devices libvirt will place itself, so the test can check the hook. Every file the domain names lies under a
+ * root directory (the file system's by default; HookFuzzStartE2E creates them under a temporary one to start the domain).
  */
 public final class FuzzDomain {
 
-    public record Case(String xml, boolean q35, Set<Integer> explicitSlots, int placedByLibvirt, List<String> pools) {
+    /**
+     * @param placedByLibvirt devices libvirt will place on the root bus itself, controllers for the disks included
+     * @param sataControllers SATA controllers libvirt adds for the SATA disks (on q35 the first is built in)
+     * @param scsiControllers SCSI controllers libvirt adds for the SCSI disks
+     * @param diskFiles the disk and CD-ROM images the domain names
+     * @param poolFiles the source file of each pool disk, in the order of {@code pools}
+     */
+    public record Case(String xml, boolean q35, Set<Integer> explicitSlots, int placedByLibvirt, int sataControllers,
+                       int scsiControllers, List<String> pools, List<String> diskFiles, List<String> poolFiles) {
         /** Root-bus slots that neither the machine's built-in devices nor the domain's addresses hold. */
         public int freeSlots() {
             return 30 - explicitSlots.size(); // q35: 0x01-0x1e, i440fx: 0x02-0x1f
@@ -28,6 +41,32 @@ public final class FuzzDomain {
         public boolean crowded() {
             return freeSlots() - placedByLibvirt - IMPLICIT_ALLOWANCE < pools.size();
         }
+
+        /** Every element of the input as "path {attributes} text", the pool disks (which the hook replaces) left out. */
+        public List<String> inputElements() {
+            return DomainXml.inventory(DomainXml.parse(xml), (path, e) -> path.equals("/domain/maxMemory")
+                    || path.startsWith("/domain/{" + DomainXml.QEMU_NS + "}commandline")
+                    || (path.equals("/domain/devices/disk") && DomainXml.isPoolDisk(e)));
+        }
+
+        /**
+         * The elements of the hook's output in the same form, without what the hook adds or rewrites (maxMemory, the
+         * qemu:commandline, the NUMA cell when the input had none): equal to {@link #inputElements()} when the hook
+         * kept every element of the input.
+         */
+        public List<String> elementsKeptIn(String hooked) {
+            boolean hadCells = xml.contains("<cell ");
+            boolean hadCpu = xml.contains("<cpu>");
+            Document out = DomainXml.parse(hooked);
+            return DomainXml.inventory(out, (path, e) -> path.equals("/domain/maxMemory")
+                    || path.startsWith("/domain/{" + DomainXml.QEMU_NS + "}commandline")
+                    || (!hadCells && path.equals("/domain/cpu/numa")) || (!hadCpu && path.equals("/domain/cpu")));
+        }
+
+        /** The values of the input's qemu:arg elements, in order. */
+        public List<String> qemuArgs() {
+            return DomainXml.qemuArgs(DomainXml.parse(xml));
+        }
     }
 
     /** Devices libvirt may add by itself (onDefineDomain.py IMPLICIT_DEVICES). */
@@ -35,23 +74,36 @@ public final class FuzzDomain {
 
     /** Devices that sit on a PCI slot of their own, each with an optional explicit address. */
     private static final List<String> PCI_DEVICES = List.of(
-            "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/var/lib/d%1$d.img'/>"
+            "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='%4$s/var/lib/d%1$d.img'/>"
                     + "<target dev='vd%2$s' bus='virtio'/>%3$s</disk>",
             "<controller type='virtio-serial' index='%1$d'>%3$s</controller>",
             "<rng model='virtio'><backend model='random'>/dev/urandom</backend>%3$s</rng>",
             "<input type='tablet' bus='virtio'>%3$s</input>",
             "<sound model='ich6'>%3$s</sound>",
             "<interface type='user'><model type='virtio'/>%3$s</interface>");
-    /** Devices that never take a slot of their own. */
+    /** Devices that never take a slot of their own (a SATA or SCSI disk hangs off a controller libvirt adds). */
     private static final List<String> OTHER_DEVICES = List.of(
             "<serial type='pty'><target port='0'/></serial>",
-            "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='/var/lib/c%1$d.iso'/>"
-                    + "<target dev='sd%2$s' bus='sata'/><readonly/></disk>");
+            "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='%4$s/var/lib/c%1$d.iso'/>"
+                    + "<target dev='sd%2$s' bus='sata'/><readonly/></disk>",
+            "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='%4$s/var/lib/s%1$d.img'/>"
+                    + "<target dev='sd%2$s' bus='scsi'/></disk>");
+    /** Units per controller as libvirt's QEMU driver assigns them from a disk name (virDomainDiskDefAssignAddress). */
+    private static final int SATA_UNITS = 6;
+    private static final int SCSI_UNITS = 7;
+    /** The templates quote disk sources with ' and the pool disks with ". */
+    private static final Pattern DISK_FILE = Pattern.compile("<source file='([^']+)'");
 
     private FuzzDomain() {
     }
 
+    /** A domain whose files lie where virt-launcher has them ({@code /var/lib/...}, {@code /var/run/kubevirt-private/...}). */
     public static Case generate(long seed) {
+        return generate(seed, "");
+    }
+
+    /** The same domain with every file path prefixed by {@code root} (an absolute directory without a trailing /). */
+    public static Case generate(long seed, String root) {
         // SplittableRandom mixes the seed: java.util.Random's first values for seeds 0, 1, 2... are alike.
         SplittableRandom r = new SplittableRandom(seed);
         boolean q35 = r.nextBoolean();
@@ -67,16 +119,19 @@ public final class FuzzDomain {
         int count = r.nextInt(41);
         int serialIndex = 0;
         int highestSataController = -1;
+        int highestScsiController = -1;
         for (int i = 0; i < count; i++) {
             String letters = "" + (char) ('a' + i / 26) + (char) ('a' + i % 26);
             if (r.nextInt(5) == 0) {
                 String other = OTHER_DEVICES.get(r.nextInt(OTHER_DEVICES.size()));
+                // libvirt puts disk sdXY on controller index/units and adds every controller up to it
+                int diskIndex = (letters.charAt(0) - 'a' + 1) * 26 + (letters.charAt(1) - 'a');
                 if (other.contains("bus='sata'")) {
-                    // libvirt puts disk sdXY on SATA controller index/6 and adds every controller up to it
-                    highestSataController = Math.max(highestSataController, ((letters.charAt(0) - 'a' + 1) * 26
-                            + (letters.charAt(1) - 'a' + 1) - 1) / 6);
+                    highestSataController = Math.max(highestSataController, diskIndex / SATA_UNITS);
+                } else if (other.contains("bus='scsi'")) {
+                    highestScsiController = Math.max(highestScsiController, diskIndex / SCSI_UNITS);
                 }
-                devices.append(other.formatted(i, letters)).append('\n');
+                devices.append(other.formatted(i, letters, "", root)).append('\n');
                 continue;
             }
             String template = PCI_DEVICES.get(r.nextInt(PCI_DEVICES.size()));
@@ -91,30 +146,40 @@ public final class FuzzDomain {
                 placed++;
             }
             int index = template.contains("virtio-serial") ? serialIndex++ : i;
-            devices.append(template.formatted(index, letters, address)).append('\n');
+            devices.append(template.formatted(index, letters, address, root)).append('\n');
         }
         if (r.nextBoolean()) {
             devices.append("<graphics type='vnc' port='-1'/>\n"); // libvirt starts at most one per type
         }
         devices.append(balloon ? "<memballoon model='virtio'/>\n" : "<memballoon model='none'/>\n");
         placed += balloon ? 1 : 0;
-        // each SATA controller is a PCI device libvirt places itself; q35's first one is built in (0x1f)
-        placed += Math.max(0, highestSataController + 1 - (q35 ? 1 : 0));
+        // each SATA and SCSI controller is a PCI device libvirt places itself; q35's first SATA one is built in (0x1f)
+        placed += Math.max(0, highestSataController + 1 - (q35 ? 1 : 0)) + highestScsiController + 1;
 
         String prefix = List.of("qemu", "q", "libvirtqemu").get(r.nextInt(3));
         StringBuilder commandline = new StringBuilder();
-        if (r.nextBoolean() && !free.isEmpty()) {
-            int slot = free.remove(r.nextInt(free.size()));
+        // libvirt does not see a qemu:commandline device: its slot must be one libvirt will not fill bottom-up
+        int aboveLibvirts = free.size() - placed - IMPLICIT_ALLOWANCE;
+        if (r.nextBoolean() && aboveLibvirts > 0) {
+            int slot = free.remove(free.size() - 1 - r.nextInt(aboveLibvirts));
             explicit.add(slot);
             commandline.append("<%1$s:commandline><%1$s:arg value='-device'/><%1$s:arg value='virtio-rng-pci,id=fuzzrng,bus=%2$s,addr=%3$s'/></%1$s:commandline>\n"
                     .formatted(prefix, q35 ? "pcie.0" : "pci.0", String.format("0x%x", slot)));
         }
         List<String> pools = new ArrayList<>();
+        List<String> poolFiles = new ArrayList<>();
         int poolCount = 1 + r.nextInt(3);
         for (int p = 0; p < poolCount; p++) {
             String pool = "pool" + p + (r.nextBoolean() ? "-x" : "");
             pools.add(pool);
-            devices.append(DomainXml.poolDisk(pool, DomainXml.launcherPath(pool), "vdz" + (char) ('a' + p))).append('\n');
+            poolFiles.add(root + DomainXml.launcherPath(pool));
+            devices.append(DomainXml.poolDisk(pool, root + DomainXml.launcherPath(pool), "vdz" + (char) ('a' + p)))
+                    .append('\n');
+        }
+        List<String> diskFiles = new ArrayList<>();
+        Matcher file = DISK_FILE.matcher(devices);
+        while (file.find()) {
+            diskFiles.add(file.group(1));
         }
 
         int vcpus = 1 + r.nextInt(4);
@@ -139,6 +204,7 @@ public final class FuzzDomain {
                 + "<os><type arch='x86_64' machine='" + (q35 ? "q35" : "pc") + "'>hvm</type></os>\n"
                 + cpu + "\n<on_poweroff>destroy</on_poweroff>\n<devices>\n" + devices + "</devices>\n"
                 + commandline + "</domain>\n";
-        return new Case(xml, q35, explicit, placed, pools);
+        return new Case(xml, q35, explicit, placed, highestSataController + 1, highestScsiController + 1, pools, diskFiles,
+                poolFiles);
     }
 }

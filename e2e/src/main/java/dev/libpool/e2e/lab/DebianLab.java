@@ -4,12 +4,8 @@ import dev.libpool.guest.CloudInitBootstrap;
 import dev.libpool.guest.GuestSetup;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -21,7 +17,7 @@ import java.util.stream.Stream;
  * built by the node daemon code from the same disk image (a diskImage source). Closing destroys the guests, stops libvirt
  * and unmounts the pool, also when the JVM is interrupted.
  */
-public final class DebianLab implements AutoCloseable {
+public final class DebianLab extends Lab<DistroGuest> {
     public static final int DEFAULT_MEMORY_MIB = 1024;
     /**
      * The dynamic loader and the libraries of the services the tests look at (sshd, systemd, systemd-journald:
@@ -35,19 +31,11 @@ public final class DebianLab implements AutoCloseable {
             SERVICE_LIBRARIES.stream().map(lib -> "usr/lib/x86_64-linux-gnu/" + lib + ".so*"),
             Stream.of("usr/lib/x86_64-linux-gnu/systemd/*.so*")).toList();
 
-    private final LabOptions options;
-    private final Progress progress;
-    private final List<DistroGuest> guests = new ArrayList<>();
-    private ShutdownCleanup cleanup;
     private DebianCloudImage image;
-    private PoolHost pool;
     private KubeVirtHook hook;
-    private LibvirtDaemon libvirt;
-    private boolean closed;
 
     private DebianLab(LabOptions options, Progress progress) {
-        this.options = options;
-        this.progress = progress;
+        super("debian lab", options, progress);
     }
 
     /** Why Debian guests cannot run here (empty when they can): the lab's reasons, or a missing image tool. */
@@ -69,18 +57,11 @@ public final class DebianLab implements AutoCloseable {
         if (options.poolName() == null) {
             throw new IllegalArgumentException("a Debian lab needs a pool: use LabOptions.withPool");
         }
-        DebianLab lab = new DebianLab(options, progress);
-        lab.cleanup = new ShutdownCleanup("libpool-e2e-debian-cleanup", lab::close);
-        try {
-            lab.prepare();
-            return lab;
-        } catch (RuntimeException e) {
-            lab.close();
-            throw e;
-        }
+        return Lab.open(new DebianLab(options, progress));
     }
 
-    private void prepare() {
+    @Override
+    void prepare() {
         try {
             Files.createDirectories(options.cacheDir());
             Files.createDirectories(options.workDir().resolve("debian"));
@@ -88,12 +69,7 @@ public final class DebianLab implements AutoCloseable {
             throw new LabException("cannot create " + options.cacheDir() + " or " + options.workDir() + ": "
                     + e.getMessage(), e);
         }
-        try (FileChannel lockFile = FileChannel.open(options.cacheDir().resolve(".lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
-            image = DebianCloudImage.build(options.cacheDir(), progress);
-        } catch (IOException e) {
-            throw new LabException("cannot lock " + options.cacheDir() + "/.lock: " + e.getMessage(), e);
-        }
+        underCacheLock(() -> image = DebianCloudImage.build(options.cacheDir(), progress));
         String maxSize = options.poolMaxSize() != null ? options.poolMaxSize()
                 : PoolHost.maxSizeFor(GuestRoot.sharedObjectBytes(image.tree()));
         // The pool before libvirtd: its private mount namespace only sees mounts that exist when it starts.
@@ -110,10 +86,6 @@ public final class DebianLab implements AutoCloseable {
 
     public PoolHost pool() {
         return pool;
-    }
-
-    public Progress progress() {
-        return progress;
     }
 
     /**
@@ -155,41 +127,6 @@ public final class DebianLab implements AutoCloseable {
             return guest;
         } catch (IOException e) {
             throw new LabException("cannot prepare Debian guest " + name + " in " + work + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Host memory of {@code of} (their QEMUs) and of the pool. */
-    public HostMemory measure(List<DistroGuest> of) {
-        List<Long> pids = of.stream().map(g -> g.qemuPid().orElseThrow(() ->
-                new LabException(g + " has no QEMU pid: is it still running?"))).toList();
-        return HostMemory.measure(pids, Optional.of(pool.usage()));
-    }
-
-    /** Destroys a guest's domain if it still runs. */
-    public void destroy(DistroGuest guest) {
-        if (guest.running()) {
-            progress.step("guest " + guest.name(), "virsh destroy");
-            libvirt.virshResult("destroy", guest.domain());
-        }
-        guests.remove(guest);
-    }
-
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        cleanup.release();
-        progress.step("debian lab", "cleaning up: guests, libvirtd, pool tmpfs");
-        for (DistroGuest guest : List.copyOf(guests)) {
-            destroy(guest);
-        }
-        if (libvirt != null) {
-            libvirt.close();
-        }
-        if (pool != null) {
-            pool.close();
         }
     }
 }

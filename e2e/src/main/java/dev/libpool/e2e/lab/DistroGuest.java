@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** A running distribution guest: its domain, console, probe output and when the host saw each probe step. */
-public final class DistroGuest {
+public final class DistroGuest implements LabGuest {
     private static final Pattern CLOUD_INIT_FINISHED = Pattern.compile("Cloud-init v\\. \\S+ finished at");
     private final String name;
     private final String domain;
@@ -29,20 +29,19 @@ public final class DistroGuest {
         this.libvirt = libvirt;
     }
 
+    @Override
     public String name() {
         return name;
     }
 
+    @Override
     public String domain() {
         return domain;
     }
 
+    @Override
     public Optional<Long> qemuPid() {
         return libvirt.qemuPid(domain);
-    }
-
-    public boolean running() {
-        return qemuPid().flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
     }
 
     public DistroProbe probe() {

@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 /** A running test guest: its libvirt domain, QEMU process and serial console. */
-public final class Guest {
+public final class Guest implements LabGuest {
     private final GuestSpec spec;
     private final String domain;
     private final Path serialLog;
@@ -29,6 +29,12 @@ public final class Guest {
         return spec;
     }
 
+    @Override
+    public String name() {
+        return spec.name();
+    }
+
+    @Override
     public String domain() {
         return domain;
     }
@@ -51,12 +57,9 @@ public final class Guest {
         }
     }
 
+    @Override
     public Optional<Long> qemuPid() {
         return libvirt.qemuPid(domain);
-    }
-
-    public boolean running() {
-        return qemuPid().flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
     }
 
     /** From {@code virsh create} to "LIBPOOL-E2E ready" (attach, workload and inspection done). */
@@ -88,21 +91,12 @@ public final class Guest {
             }
             if (!running()) {
                 throw new LabException(who + ": QEMU is gone before ready\n--- console tail ---\n" + now.tail(40)
-                        + "\n--- QEMU log ---\n" + qemuLogTail());
+                        + "\n--- QEMU log ---\n" + libvirt.qemuLogTail(domain));
             }
             return Optional.empty();
         }, () -> "[phase " + lastPhase[0] + "] " + console().lastLine());
         bootTime = Duration.ofNanos(System.nanoTime() - startNanos);
         return console;
-    }
-
-    String qemuLogTail() {
-        try {
-            Path log = libvirt.qemuLog(domain);
-            return Files.exists(log) ? Command.tail(Files.readString(log)) : "(no QEMU log)";
-        } catch (IOException e) {
-            return "(QEMU log unreadable: " + e.getMessage() + ")";
-        }
     }
 
     @Override

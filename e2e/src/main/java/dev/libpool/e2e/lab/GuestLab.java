@@ -1,12 +1,9 @@
 package dev.libpool.e2e.lab;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,22 +27,14 @@ import java.util.function.UnaryOperator;
  * guests get their domain through the real KubeVirt hook. Closing destroys every guest, stops libvirt
  * and unmounts the pool, also when the JVM is interrupted (shutdown hook).
  */
-public final class GuestLab implements AutoCloseable {
-    private final LabOptions options;
-    private final Progress progress;
-    private final List<Guest> guests = new ArrayList<>();
-    private ShutdownCleanup cleanup;
+public final class GuestLab extends Lab<Guest> {
     private GuestKernel kernel;
     private Path initramfs;
     private GuestRoot root;
-    private PoolHost pool;
-    private LibvirtDaemon libvirt;
     private KubeVirtHook hook;
-    private boolean closed;
 
     private GuestLab(LabOptions options, Progress progress) {
-        this.options = options;
-        this.progress = progress;
+        super("lab", options, progress);
     }
 
     /** Why guests cannot run on this host (empty when they can): not root, or a tool is missing. */
@@ -69,18 +58,11 @@ public final class GuestLab implements AutoCloseable {
 
     /** Builds or reuses the guest artifacts, publishes the pool and starts libvirt; see the class comment. */
     public static GuestLab open(LabOptions options, Progress progress) {
-        GuestLab lab = new GuestLab(options, progress);
-        lab.cleanup = new ShutdownCleanup("libpool-e2e-cleanup", lab::close);
-        try {
-            lab.prepare();
-            return lab;
-        } catch (RuntimeException e) {
-            lab.close();
-            throw e;
-        }
+        return Lab.open(new GuestLab(options, progress));
     }
 
-    private void prepare() {
+    @Override
+    void prepare() {
         try {
             Files.createDirectories(options.cacheDir());
             for (String dir : List.of("disks", "console", "domains")) {
@@ -90,15 +72,11 @@ public final class GuestLab implements AutoCloseable {
             throw new LabException("cannot create " + options.cacheDir() + " or " + options.workDir() + ": "
                     + e.getMessage(), e);
         }
-        // One builder at a time per cache: the demo and a test run may start together.
-        try (FileChannel lockFile = FileChannel.open(options.cacheDir().resolve(".lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
+        underCacheLock(() -> {
             kernel = GuestKernel.fetch(options.cacheDir(), progress);
             initramfs = Initramfs.build(kernel, options.cacheDir(), progress);
             root = GuestRoot.build(options.cacheDir(), progress);
-        } catch (IOException e) {
-            throw new LabException("cannot lock " + options.cacheDir() + "/.lock: " + e.getMessage(), e);
-        }
+        });
         // The pool before libvirtd: its private mount namespace only sees mounts that exist when it starts.
         if (options.poolManifest() != null) {
             pool = PoolHost.fromManifest(options.poolManifest(), options.poolMedium(), root, options.workDir().resolve("state"), progress);
@@ -112,10 +90,6 @@ public final class GuestLab implements AutoCloseable {
             hook = new KubeVirtHook(options.workDir());
         }
         libvirt = LibvirtDaemon.start(options.workDir().resolve("libvirt"), progress, options.hugePages());
-    }
-
-    public Progress progress() {
-        return progress;
     }
 
     public GuestRoot root() {
@@ -213,13 +187,6 @@ public final class GuestLab implements AutoCloseable {
         return booted;
     }
 
-    /** Host memory of {@code of} (their QEMUs) and of the pool. */
-    public HostMemory measure(List<Guest> of) {
-        List<Long> pids = of.stream().map(g -> g.qemuPid().orElseThrow(() ->
-                new LabException(g + " has no QEMU pid: is it still running?"))).toList();
-        return HostMemory.measure(pids, pool().map(PoolHost::usage));
-    }
-
     /**
      * Powers {@code guest} off (its QEMU exits) and boots the same domain again on the same disk: a second boot
      * of an unchanged guest, which finds what its first boot left on disk (the attach's verified-files cache).
@@ -244,34 +211,13 @@ public final class GuestLab implements AutoCloseable {
         return again;
     }
 
-    /** Destroys a guest's domain (its QEMU exits) and removes its disk. */
-    public void destroy(Guest guest) {
-        progress.step("guest " + guest.spec().name(), "virsh destroy");
-        libvirt.virshResult("destroy", guest.domain());
-        guests.remove(guest);
+    /** A destroyed guest's disk is removed. */
+    @Override
+    void destroyed(Guest guest) {
         try {
             Files.deleteIfExists(guest.disk());
         } catch (IOException e) {
             progress.step("guest " + guest.spec().name(), "could not remove " + guest.disk() + ": " + e.getMessage());
-        }
-    }
-
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        cleanup.release();
-        progress.step("lab", "cleaning up: guests, libvirtd, pool tmpfs");
-        for (Guest guest : List.copyOf(guests)) {
-            destroy(guest);
-        }
-        if (libvirt != null) {
-            libvirt.close();
-        }
-        if (pool != null) {
-            pool.close();
         }
     }
 }

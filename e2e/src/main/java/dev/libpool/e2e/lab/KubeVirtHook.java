@@ -2,6 +2,7 @@ package dev.libpool.e2e.lab;
 
 import dev.libpool.api.v1alpha1.VmContract;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.libpool.guest.GuestScripts;
 
@@ -9,6 +10,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * Runs the real onDefineDomain hook of the guest module over a domain, exactly as KubeVirt's sidecar-shim
@@ -30,7 +34,12 @@ public final class KubeVirtHook {
     }
 
     public String onDefineDomain(String domainXml, String vmName, String pool, Path poolFile) {
-        return onDefineDomain(domainXml, vmi(vmName, pool, poolFile));
+        return onDefineDomain(domainXml, vmName, Map.of(pool, poolFile));
+    }
+
+    /** The hook for a VM with several pools (pool name to pool file; the first one in order labels the VMI). */
+    public String onDefineDomain(String domainXml, String vmName, Map<String, Path> poolFiles) {
+        return onDefineDomain(domainXml, vmi(vmName, new TreeMap<>(poolFiles)));
     }
 
     String onDefineDomain(String domainXml, String vmiJson) {
@@ -38,23 +47,27 @@ public final class KubeVirtHook {
                 "--vmi", vmiJson, "--domain", domainXml);
     }
 
-    /** The parts of the VMI that the operator sets for a pool VM: the size annotation and the hostDisk volume. */
-    private static String vmi(String vmName, String pool, Path poolFile) {
+    /** The parts of the VMI that the operator sets for a pool VM: the size annotations and the hostDisk volumes. */
+    private static String vmi(String vmName, SortedMap<String, Path> poolFiles) {
         ObjectNode vmi = JSON.createObjectNode();
         vmi.put("apiVersion", "kubevirt.io/v1").put("kind", "VirtualMachineInstance");
         ObjectNode metadata = vmi.putObject("metadata");
         metadata.put("name", vmName).put("namespace", "libpool-e2e");
-        metadata.putObject("labels").put(VmContract.POOL_LABEL, pool);
-        try {
-            metadata.putObject("annotations").put(VmContract.sizeAnnotation(pool), Long.toString(Files.size(poolFile)));
-        } catch (IOException e) {
-            throw new LabException("cannot read the size of the pool file " + poolFile + ": " + e.getMessage(), e);
-        }
+        metadata.putObject("labels").put(VmContract.POOL_LABEL, poolFiles.firstKey());
+        ObjectNode annotations = metadata.putObject("annotations");
         ObjectNode spec = vmi.putObject("spec");
-        spec.putObject("domain").putObject("devices").putArray("disks").addObject()
-                .put("name", VmContract.volumeName(pool)).putObject("disk").put("bus", "virtio");
-        spec.putArray("volumes").addObject().put("name", VmContract.volumeName(pool)).putObject("hostDisk")
-                .put("path", poolFile.toString()).put("type", "Disk");
+        ArrayNode disks = spec.putObject("domain").putObject("devices").putArray("disks");
+        ArrayNode volumes = spec.putArray("volumes");
+        poolFiles.forEach((pool, poolFile) -> {
+            try {
+                annotations.put(VmContract.sizeAnnotation(pool), Long.toString(Files.size(poolFile)));
+            } catch (IOException e) {
+                throw new LabException("cannot read the size of the pool file " + poolFile + ": " + e.getMessage(), e);
+            }
+            disks.addObject().put("name", VmContract.volumeName(pool)).putObject("disk").put("bus", "virtio");
+            volumes.addObject().put("name", VmContract.volumeName(pool)).putObject("hostDisk")
+                    .put("path", poolFile.toString()).put("type", "Disk");
+        });
         return vmi.toString();
     }
 }

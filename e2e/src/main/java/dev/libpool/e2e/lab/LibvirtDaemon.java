@@ -95,6 +95,16 @@ public final class LibvirtDaemon implements AutoCloseable {
         return inside("/var/log/libvirt").resolve("qemu").resolve(domain + ".log");
     }
 
+    /** The end of {@link #qemuLog}, for an error message. */
+    public String qemuLogTail(String domain) {
+        Path log = qemuLog(domain);
+        try {
+            return Files.exists(log) ? Command.tail(Files.readString(log)) : "(no QEMU log)";
+        } catch (IOException e) {
+            return "(QEMU log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
     private void launch() {
         ensureQemuUser();
         try {
