@@ -1,5 +1,6 @@
 package dev.libpool.node.pool.source;
 
+import dev.libpool.node.pool.ErofsImageBuilder;
 import dev.libpool.node.pool.PoolFailure;
 import dev.libpool.node.pool.PoolFailure.Reason;
 
@@ -39,7 +40,8 @@ public final class DiskImageReader {
         }
         Sandbox sandbox = Sandbox.forThisProcess();
         Files.createDirectories(buildDir);
-        Path scratch = Files.createTempDirectory(buildDir, "disk-");
+        // under the staging prefix: what an interrupted read leaves is removed at the next pass's start
+        Path scratch = Files.createTempDirectory(buildDir, ErofsImageBuilder.STAGING_PREFIX + "disk-");
         SourceTree tree = new SourceTree(scratch.resolve("root"), field, scratch);
         try {
             sandbox.giveAway(scratch);

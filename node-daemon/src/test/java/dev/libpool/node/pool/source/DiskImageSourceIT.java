@@ -122,6 +122,27 @@ class DiskImageSourceIT {
     }
 
     @Test
+    void whatADaemonKilledWhileReadingAnImageLeftIsRemovedByTheNextPass() throws Exception {
+        Path yaml = dir.resolve("pool.yaml");
+        Files.writeString(yaml, new io.fabric8.kubernetes.client.utils.KubernetesSerialization()
+                .asYaml(pool(PoolSource.diskImage(image("raw", "gpt").toString()), s -> { })));
+        HostPaths paths = paths(++states);
+        Process killed = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "-D" + dev.libpool.node.pool.FaultPoint.PROPERTY + "="
+                + dev.libpool.node.pool.FaultPoint.Step.SELECTED, "dev.libpool.node.Main", "pool", "build",
+                yaml.toString(), "--state-dir", paths.stateDir()).redirectErrorStream(true).start();
+        String output = new String(killed.getInputStream().readAllBytes());
+        assertThat(killed.waitFor()).as(output).isEqualTo(dev.libpool.node.pool.FaultPoint.HALT_STATUS);
+        assertThat(Files.list(paths.buildDir())).as("the halted read left the image's files behind").isNotEmpty();
+
+        PoolService.Result next = PoolService.onHost(pool(PoolSource.diskImage(image("raw", "gpt").toString()), s -> { }),
+                "file:" + yaml, paths).reconcile();
+
+        assertThat(next.ready()).as(next.state().getMessage()).isTrue();
+        assertThat(Files.list(paths.buildDir())).as("no scratch left behind").isEmpty();
+    }
+
+    @Test
     void aContainerDiskMountedForThePoolGivesTheSamePool() throws Exception {
         Path mounts = dir.resolve("container-disks");
         Path disk = Files.createDirectories(mounts.resolve(POOL).resolve("disk"));
