@@ -47,7 +47,7 @@ final class GenerationBuild {
         String buildKey = ImageRecord.buildKey(full, scripts, deviceSize);
         Optional<ImageRecord> record = serving.flatMap(d -> ImageRecord.read(paths.metaDir(pool), d));
         LearnedLayout mode = spec.getLearnedLayout();
-        if (record.map(r -> r.buildKey().equals(buildKey) && !learned.wantsRebuild(mode, r.learnedFrom())).orElse(false)) {
+        if (record.map(r -> r.buildKey().equals(buildKey)).orElse(false) && !wantsRelayout(mode, record)) {
             return serving.get();
         }
         LearnedPages dense = learned.input(mode);
@@ -76,8 +76,11 @@ final class GenerationBuild {
 
     /** Whether learning settled and the serving generation should give way to one laid out from it. */
     boolean wantsRelayout(SharedLibraryPoolSpec spec, Optional<String> serving) {
-        return serving.flatMap(d -> ImageRecord.read(paths.metaDir(pool), d))
-                .map(r -> learned.wantsRebuild(spec.getLearnedLayout(), r.learnedFrom())).orElse(false);
+        return wantsRelayout(spec.getLearnedLayout(), serving.flatMap(d -> ImageRecord.read(paths.metaDir(pool), d)));
+    }
+
+    private boolean wantsRelayout(LearnedLayout mode, Optional<ImageRecord> serving) {
+        return serving.map(r -> learned.wantsRebuild(mode, r.learnedFrom())).orElse(false);
     }
 
     /** The libraries guests touched; all of them when none of the learned paths is selected any more. */

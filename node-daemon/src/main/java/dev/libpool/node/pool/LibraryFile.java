@@ -9,7 +9,12 @@ import java.nio.file.Path;
  * @param source the file on this host
  * @param stamp  identity and change stamps of the source when its sha256 was read
  */
-public record LibraryFile(String path, Path source, long size, String sha256, ElfInfo elf, SourceFacts.Stamp stamp) {
+public record LibraryFile(String path, Path source, String sha256, ElfInfo elf, SourceFacts.Stamp stamp) {
+
+    /** Bytes of the source when its sha256 was read. */
+    public long size() {
+        return stamp.size();
+    }
 
     public String guestPath() {
         return "/" + path;

@@ -90,7 +90,7 @@ public final class LibrarySelector {
                     (strict ? notShared : skipped).add(matched + " (not an ELF shared object)");
                     continue;
                 }
-                byRealPath.put(real, new LibraryFile(real, file, known.stamp().size(), known.sha256(), known.elf(), known.stamp()));
+                byRealPath.put(real, new LibraryFile(real, file, known.sha256(), known.elf(), known.stamp()));
             }
             facts.passDone();
         } catch (AccessDeniedException e) {

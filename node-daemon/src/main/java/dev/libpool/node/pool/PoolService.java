@@ -291,10 +291,7 @@ public final class PoolService {
         state.setImage(image);
         state.setPath(VmContract.poolFile(paths.stateDir(), name()));
         if (collect) {
-            long trimmed = store.trimUnmapped();
-            if (trimmed > 0) {
-                LOG.fine(() -> "pool " + name() + ": dropped " + trimmed + " bytes of page cache no guest maps");
-            }
+            store.trimUnmapped(); // before measuring: the report's residentBytes is what stays
         }
         PoolUsage usage = new PoolMeasurer(procMaps, natives).measure(store, maps);
         state.setMappers(usage.mappers());

@@ -164,20 +164,14 @@ public final class PoolStore {
      * needs the memory they count against the node and the VM pod that faulted them. Dropped, the pool holds
      * what its guests map; a page dropped and touched later comes back from disk. Mapped pages, and the large
      * folios holding them, stay. Nothing to do on tmpfs and hugetlbfs: there the pages are the pool.
-     *
-     * @return bytes resident before minus after, never negative
      */
-    public long trimUnmapped() throws IOException {
+    public void trimUnmapped() throws IOException {
         if (medium.mounted()) {
-            return 0;
+            return;
         }
-        long trimmed = 0;
         for (Path gen : generations()) {
-            long before = natives.residentBytes(gen);
             natives.dropCache(gen);
-            trimmed += Math.max(0, before - natives.residentBytes(gen));
         }
-        return trimmed;
     }
 
     /** Leftovers of an interrupted publish. */
