@@ -175,7 +175,7 @@ public final class PoolSources {
             HelperContainer.requireOwnPidNamespace(proc, hostProc, disk.getImage(), mount.toString());
         }
         HelperContainer helper = HelperContainer.find(proc, pool, disk.getImage(), mount.toString());
-        String field = "source.containerDisk " + disk.getImage();
+        String field = field(source);
         if (disk.getPath() != null) {
             return new Located(helper.file(disk.getPath(), field), helper);
         }
