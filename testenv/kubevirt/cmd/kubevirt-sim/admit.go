@@ -78,7 +78,10 @@ func admitVM(o *options) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := clusterConfig(o.gates)
+	cfg, err := clusterConfig(o)
+	if err != nil {
+		return nil, err
+	}
 	admitter := admitters.NewVMsAdmitter(cfg, nil, &webhooks.Informers{}, map[string]struct{}{})
 	resp := admitter.Admit(context.Background(), createReview(webhooks.VirtualMachineGroupVersionResource, raw, vm.Namespace, "system:admin"))
 	return result(resp, o.gates)
@@ -87,7 +90,10 @@ func admitVM(o *options) (any, error) {
 // admitVMI is virt-api's VMI create webhook (ServeVMICreate with the network spec validator virt-api registers)
 // on the VMI virt-controller creates for the VM.
 func admitVMI(o *options) (any, error) {
-	cfg := clusterConfig(o.gates)
+	cfg, err := clusterConfig(o)
+	if err != nil {
+		return nil, err
+	}
 	vmi, err := launchedVMI(o.file, o.input, cfg)
 	if err != nil {
 		return nil, err

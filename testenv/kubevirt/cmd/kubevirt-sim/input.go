@@ -50,13 +50,26 @@ func readVM(path string, data []byte) (*v1.VirtualMachine, []byte, error) {
 	return vm, raw, nil
 }
 
-// clusterConfig is KubeVirt's ClusterConfig for a KubeVirt CR whose only setting is its feature gates, built the
-// way KubeVirt's own unit tests build it (testutils.NewFakeClusterConfigUsingKVConfig).
-func clusterConfig(gates []string) *virtconfig.ClusterConfig {
-	cfg, _, _ := testutils.NewFakeClusterConfigUsingKVConfig(&v1.KubeVirtConfiguration{
-		DeveloperConfiguration: &v1.DeveloperConfiguration{FeatureGates: gates},
-	})
-	return cfg
+// clusterConfig is KubeVirt's ClusterConfig for a KubeVirt CR whose spec.configuration is the --config given (none:
+// KubeVirt's defaults) with the feature gates given, built the way KubeVirt's own unit tests build it
+// (testutils.NewFakeClusterConfigUsingKVConfig).
+func clusterConfig(o *options) (*virtconfig.ClusterConfig, error) {
+	config := &v1.KubeVirtConfiguration{}
+	if len(o.config) > 0 {
+		raw, err := yaml.YAMLToJSON(o.config)
+		if err == nil {
+			err = json.Unmarshal(raw, config)
+		}
+		if err != nil {
+			return nil, usageError{fmt.Errorf("config: want a KubeVirt spec.configuration: %w", err)}
+		}
+	}
+	if config.DeveloperConfiguration == nil {
+		config.DeveloperConfiguration = &v1.DeveloperConfiguration{}
+	}
+	config.DeveloperConfiguration.FeatureGates = append(config.DeveloperConfiguration.FeatureGates, o.gates...)
+	cfg, _, _ := testutils.NewFakeClusterConfigUsingKVConfig(config)
+	return cfg, nil
 }
 
 // launchedVMI is the VMI virt-controller creates for a VM (KubeVirt's vm.SetupVMIFromVM) as stored after
@@ -111,5 +124,9 @@ func hash(s string) uint64 {
 }
 
 func vmiOf(o *options) (any, error) {
-	return launchedVMI(o.file, o.input, clusterConfig(o.gates))
+	cfg, err := clusterConfig(o)
+	if err != nil {
+		return nil, err
+	}
+	return launchedVMI(o.file, o.input, cfg)
 }

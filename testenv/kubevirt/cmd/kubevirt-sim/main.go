@@ -12,7 +12,7 @@
 // 3 KubeVirt's code failed (the error is in the output as {"error": ...}).
 //
 // `kubevirt-sim serve` answers many such requests in one process (KubeVirt's package initialisation costs seconds
-// of CPU): one JSON request per stdin line, {"command", "gates", "object", "configMaps", "sidecarShimImage",
+// of CPU): one JSON request per stdin line, {"command", "gates", "config", "object", "configMaps", "sidecarShimImage",
 // "kvm"}, one JSON answer per stdout line, {"exit": <the exit code above>, "output": <the output above>}.
 package main
 
@@ -91,6 +91,7 @@ func execute(cmd command, o *options) (int, any) {
 type request struct {
 	Command          string          `json:"command"`
 	Gates            []string        `json:"gates"`
+	Config           json.RawMessage `json:"config"`
 	Object           json.RawMessage `json:"object"`
 	ConfigMaps       json.RawMessage `json:"configMaps"`
 	SidecarShimImage string          `json:"sidecarShimImage"`
@@ -117,6 +118,9 @@ func serve(in io.Reader, out io.Writer) error {
 		} else {
 			o := &options{command: req.Command, gates: req.Gates, file: "the request's object", input: req.Object,
 				sidecarShimImage: req.SidecarShimImage, kvm: req.KVM}
+			if len(req.Config) > 0 && string(req.Config) != "null" {
+				o.config = req.Config
+			}
 			if len(req.ConfigMaps) > 0 && string(req.ConfigMaps) != "null" {
 				o.configMaps = req.ConfigMaps
 			}
@@ -143,7 +147,7 @@ func runGuarded(cmd command, o *options) (result any, err error) {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: kubevirt-sim COMMAND [--gates G1,G2] [--configmaps FILE] [--sidecar-shim-image IMG] [--kvm] FILE")
+	fmt.Fprintln(w, "usage: kubevirt-sim COMMAND [--gates G1,G2] [--config FILE] [--configmaps FILE] [--sidecar-shim-image IMG] [--kvm] FILE")
 	fmt.Fprintln(w, "       kubevirt-sim serve   (JSON requests on stdin, one per line; see the source's comment)")
 	fmt.Fprintln(w, "runs KubeVirt v1.9.0's own code on a VirtualMachine (JSON or YAML); commands:")
 	for _, name := range []string{"admit-vm", "vmi", "admit-vmi", "render-pod", "convert"} {
@@ -157,6 +161,7 @@ const defaultSidecarShimImage = "quay.io/kubevirt/sidecar-shim:v1.9.0"
 type options struct {
 	command          string
 	gates            []string
+	config           []byte // the KubeVirt CR's spec.configuration, JSON or YAML (none: KubeVirt's defaults)
 	configMaps       []byte // render-pod: the ConfigMaps the hook sidecars name
 	sidecarShimImage string
 	kvm              bool
@@ -169,6 +174,7 @@ func parseOptions(name string, args []string) (*options, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	gates := fs.String("gates", "", "feature gates of the KubeVirt CR (developerConfiguration.featureGates), comma-separated")
+	config := fs.String("config", "", "FILE: the KubeVirt CR's spec.configuration (JSON or YAML); --gates are added to it")
 	configMaps := fs.String("configmaps", "", "render-pod: ConfigMaps (a YAML/JSON list or List) the hook sidecars name")
 	fs.StringVar(&o.sidecarShimImage, "sidecar-shim-image", defaultSidecarShimImage,
 		"render-pod: the sidecar-shim image virt-operator gives virt-controller (SIDECAR_SHIM_IMAGE)")
@@ -183,6 +189,11 @@ func parseOptions(name string, args []string) (*options, error) {
 	var err error
 	if o.input, err = os.ReadFile(o.file); err != nil {
 		return nil, err
+	}
+	if *config != "" {
+		if o.config, err = os.ReadFile(*config); err != nil {
+			return nil, err
+		}
 	}
 	if *configMaps != "" {
 		if o.configMaps, err = os.ReadFile(*configMaps); err != nil {

@@ -32,15 +32,23 @@ public final class KubeVirtCode {
     private static KubeVirtCode instance;
     private static boolean skipSaid;
 
-    private final Path binary;
+    private final Server server;
     private final String version;
-    private Process server;
-    private BufferedWriter requests;
-    private BufferedReader answers;
+    /** The KubeVirt CR's spec.configuration (null: KubeVirt's defaults); the gates are added to it. */
+    private final JsonNode configuration;
 
-    private KubeVirtCode(Path binary, String version) {
-        this.binary = binary;
+    private KubeVirtCode(Server server, String version, JsonNode configuration) {
+        this.server = server;
         this.version = version;
+        this.configuration = configuration;
+    }
+
+    /**
+     * The same code for a KubeVirt CR whose spec.configuration is CONFIGURATION, e.g. the emulated machine types an
+     * admin allows ({"architectureConfiguration":{"amd64":{"emulatedMachines":[...]}}}); the gates are added to it.
+     */
+    public KubeVirtCode withConfiguration(JsonNode configuration) {
+        return new KubeVirtCode(server, version, configuration.deepCopy());
     }
 
     /** The tool; skips the calling test, with the reason and the way out, when it is not built. */
@@ -49,7 +57,7 @@ public final class KubeVirtCode {
         Assumptions.assumeTrue(reason.isEmpty(), () -> reason.orElseThrow());
         if (instance == null) {
             String version = Repository.find().kubevirtVersion();
-            instance = new KubeVirtCode(KubeVirtTool.binDir(version).resolve(KubeVirtTool.BINARY), version);
+            instance = new KubeVirtCode(new Server(KubeVirtTool.binDir(version).resolve(KubeVirtTool.BINARY)), version, null);
         }
         return instance;
     }
@@ -154,14 +162,13 @@ public final class KubeVirtCode {
         return vm.path("metadata").path("namespace").asText("default") + "/" + vm.path("metadata").path("name").asText();
     }
 
-    /**
-     * Runs COMMAND on OBJECT in the tool's serve process (started once: KubeVirt's package initialisation alone costs
-     * seconds of CPU); exit 0 and 1 (admission denied) give the output, anything else fails naming KubeVirt's error.
-     */
-    private synchronized JsonNode run(String command, JsonNode object, Collection<String> gates, JsonNode configMaps,
-                                      String sidecarShimImage, boolean kvm) {
+    private JsonNode run(String command, JsonNode object, Collection<String> gates, JsonNode configMaps,
+                         String sidecarShimImage, boolean kvm) {
         ObjectNode request = JSON.createObjectNode().put("command", command);
         request.set("gates", JSON.valueToTree(List.copyOf(gates)));
+        if (configuration != null) {
+            request.set("config", configuration);
+        }
         request.set("object", object);
         if (configMaps != null) {
             request.set("configMaps", configMaps);
@@ -170,30 +177,49 @@ public final class KubeVirtCode {
             request.put("sidecarShimImage", sidecarShimImage);
         }
         request.put("kvm", kvm);
-        try {
-            if (server == null || !server.isAlive()) {
-                server = new ProcessBuilder(binary.toString(), "serve").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-                requests = new BufferedWriter(new OutputStreamWriter(server.getOutputStream(), StandardCharsets.UTF_8));
-                answers = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-                Process started = server;
-                Runtime.getRuntime().addShutdownHook(new Thread(started::destroy, "kubevirt-sim-stop"));
+        JsonNode answer = server.answer(request);
+        int exit = answer.path("exit").asInt();
+        if (exit > 1) {
+            throw new IllegalStateException("KubeVirt's code failed on " + command + " of " + name(object) + " (exit "
+                    + exit + "): " + answer.path("output").path("error").asText(answer.path("output").toString()));
+        }
+        return answer.get("output");
+    }
+
+    /**
+     * kubevirt-sim's serve process, started once per JVM (KubeVirt's package initialisation alone costs seconds of
+     * CPU): one JSON request line in, one answer line out.
+     */
+    private static final class Server {
+        private final Path binary;
+        private Process process;
+        private BufferedWriter requests;
+        private BufferedReader answers;
+
+        Server(Path binary) {
+            this.binary = binary;
+        }
+
+        synchronized JsonNode answer(ObjectNode request) {
+            try {
+                if (process == null || !process.isAlive()) {
+                    process = new ProcessBuilder(binary.toString(), "serve").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                    requests = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+                    answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                    Process started = process;
+                    Runtime.getRuntime().addShutdownHook(new Thread(started::destroy, "kubevirt-sim-stop"));
+                }
+                requests.write(JSON.writeValueAsString(request));
+                requests.newLine();
+                requests.flush();
+                String line = answers.readLine();
+                if (line == null) {
+                    throw new IllegalStateException(binary + " serve ended without answering " + request.path("command"));
+                }
+                return JSON.readTree(line);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-            requests.write(JSON.writeValueAsString(request));
-            requests.newLine();
-            requests.flush();
-            String line = answers.readLine();
-            if (line == null) {
-                throw new IllegalStateException(binary + " serve ended without answering " + command + " on " + name(object));
-            }
-            JsonNode answer = JSON.readTree(line);
-            int exit = answer.path("exit").asInt();
-            if (exit > 1) {
-                throw new IllegalStateException("KubeVirt's code failed on " + command + " of " + name(object) + " (exit "
-                        + exit + "): " + answer.path("output").path("error").asText(answer.path("output").toString()));
-            }
-            return answer.get("output");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

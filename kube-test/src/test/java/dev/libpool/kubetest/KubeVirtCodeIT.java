@@ -104,6 +104,20 @@ class KubeVirtCodeIT {
     }
 
     @Test
+    void i440fxIsRefusedUnlessTheAdminAllowsItsMachineType() throws IOException {
+        ObjectNode vm = example("vm-cirros.yaml");
+        ((ObjectNode) vm.at("/spec/template/spec/domain")).putObject("machine").put("type", "pc-i440fx-rhel7.6.0");
+
+        assertThat(kubevirt.admitVm(vm, List.of()).causes()).containsExactly(new KubeVirtCode.Cause("FieldValueInvalid",
+                "spec.template.spec.domain.machine.type", "spec.template.spec.domain.machine.type is not supported: "
+                + "pc-i440fx-rhel7.6.0 (allowed values: [q35* pc-q35*])"));
+        KubeVirtCode allowing = kubevirt.withConfiguration(YAML.readTree(
+                "architectureConfiguration: {amd64: {emulatedMachines: [\"q35*\", \"pc-q35*\", \"pc-i440fx*\"]}}"));
+        allowing.assertAdmitted(vm, List.of());
+        assertThat(allowing.domain(vm, List.of(), false).xml()).contains("machine=\"pc-i440fx-rhel7.6.0\"");
+    }
+
+    @Test
     void badInputIsKubeVirtsErrorNotAResult() {
         ObjectNode notAVm = YAML.createObjectNode().put("apiVersion", "v1").put("kind", "ConfigMap");
         assertThatThrownBy(() -> kubevirt.admitVm(notAVm, List.of())).hasMessageContaining("want VirtualMachine");
