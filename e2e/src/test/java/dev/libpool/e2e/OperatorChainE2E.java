@@ -58,7 +58,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the label, the operator unpatches, the VM read back equals the original, and the guest boots again from its own
  * disk. The lab guest takes its pool name from its kernel command line, not from the cloud-init the operator merged
  * (which the lab does not run). The VM as patched and as unpatched passes KubeVirt's own admission (KubeVirtCode, with
- * the feature gates libpool documents). Run under the lab lock: {@code flock /tmp/libpool-lab.lock ./mvnw ...}.
+ * the feature gates libpool documents), and the hook gets the VMI JSON of KubeVirt's own conversion. Run under the lab lock: {@code flock /tmp/libpool-lab.lock ./mvnw ...}.
  */
 class OperatorChainE2E {
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(4);
@@ -143,10 +143,17 @@ class OperatorChainE2E {
                 .isEqualTo(host.deviceBytes());
         assertThat(templateAnnotations.path(VmContract.HOOK_SIDECARS_ANNOTATION).asText())
                 .contains(sidecarImage.orElse("/sidecar-shim:"));
+        // What the hook gets comes from KubeVirt's own code: the VMI JSON virt-launcher hands it, and the pool disk
+        // of KubeVirt's converted domain sits where the lab's domain puts it.
+        KubeVirtCode.Domain converted = KubeVirtCode.get().domain(json(patched), KubeVirtCheck.REQUIRED_GATES, false);
+        assertThat(converted.xml()).as("KubeVirt's converted domain").contains(
+                "<source file=\"" + vmi.hostDisks().get(0).launcherPath() + "\"></source>",
+                "<alias name=\"ua-" + VmContract.volumeName(pool) + "\"></alias>");
+        LauncherVmi launched = new LauncherVmi(vmi.name(), converted.vmi().toString(), vmi.hostDisks());
         ConfigMap hookMap = await(operator, "the hook ConfigMap", () -> admin.configMaps().inNamespace(namespace)
                 .withName(VmContract.HOOK_CONFIG_MAP).get(), cm -> cm != null);
 
-        Guest withPool = lab.boot(GuestSpec.withPool("chain-1"), vmi, Optional.of(hookMap.getData().get(VmContract.HOOK_KEY)));
+        Guest withPool = lab.boot(GuestSpec.withPool("chain-1"), launched, Optional.of(hookMap.getData().get(VmContract.HOOK_KEY)));
         withPool.awaitReady(progress, READY_TIMEOUT);
         GuestConsole console = withPool.console();
         JsonNode report = console.report().orElseThrow(() -> new AssertionError("no report.json\n" + console.tail(30)));
