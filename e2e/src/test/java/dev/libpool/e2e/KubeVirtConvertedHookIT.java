@@ -12,6 +12,7 @@ import dev.libpool.operator.vm.Attachment;
 import dev.libpool.operator.vm.VmPatchPlan;
 import io.fabric8.zjsonpatch.JsonPatch;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,14 +46,19 @@ class KubeVirtConvertedHookIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SHIM = "quay.io/kubevirt/sidecar-shim:v1.9.0";
     private static final long DEVICE_SIZE = 306184192L;
-    private static KubeVirtCode kubevirt;
+    private KubeVirtCode kubevirt;
     private static Path hook;
 
     @BeforeAll
-    static void tools(@TempDir Path dir) throws IOException {
+    static void hookScript(@TempDir Path dir) throws IOException {
+        hook = Files.writeString(dir.resolve("onDefineDomain.py"), GuestScripts.hookScript());
+    }
+
+    /** Per test, so that each one is counted as skipped, with the reason, when something is missing. */
+    @BeforeEach
+    void tools() {
         kubevirt = KubeVirtCode.get().withConfiguration(GeneratedVm.ALLOW_I440FX);
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 is not installed (the hook's interpreter)");
-        hook = Files.writeString(dir.resolve("onDefineDomain.py"), GuestScripts.hookScript());
     }
 
     static LongStream seeds() {
