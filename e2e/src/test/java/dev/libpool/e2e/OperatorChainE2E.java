@@ -58,7 +58,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the label, the operator unpatches, the VM read back equals the original, and the guest boots again from its own
  * disk. The lab guest takes its pool name from its kernel command line, not from the cloud-init the operator merged
  * (which the lab does not run). The VM as patched and as unpatched passes KubeVirt's own admission (KubeVirtCode, with
- * the feature gates libpool documents), and the hook gets the VMI JSON of KubeVirt's own conversion. Run under the lab lock: {@code flock /tmp/libpool-lab.lock ./mvnw ...}.
+ * the feature gates libpool documents), and the guests boot the domain KubeVirt's own converter makes of the VM
+ * (KubeVirtDomain: the lab's kernel, root disk and console instead of the pod's) through the hook, which gets the VMI
+ * JSON of that conversion. Run under the lab lock: {@code flock /tmp/libpool-lab.lock ./mvnw ...}.
  */
 class OperatorChainE2E {
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(4);
@@ -153,7 +155,8 @@ class OperatorChainE2E {
         ConfigMap hookMap = await(operator, "the hook ConfigMap", () -> admin.configMaps().inNamespace(namespace)
                 .withName(VmContract.HOOK_CONFIG_MAP).get(), cm -> cm != null);
 
-        Guest withPool = lab.boot(GuestSpec.withPool("chain-1"), launched, Optional.of(hookMap.getData().get(VmContract.HOOK_KEY)));
+        Guest withPool = lab.boot(GuestSpec.withPool("chain-1"), launched, Optional.of(hookMap.getData().get(VmContract.HOOK_KEY)),
+                converted.xml());
         withPool.awaitReady(progress, READY_TIMEOUT);
         GuestConsole console = withPool.console();
         JsonNode report = console.report().orElseThrow(() -> new AssertionError("no report.json\n" + console.tail(30)));
@@ -180,7 +183,9 @@ class OperatorChainE2E {
         // No hook sidecar any more: KubeVirt runs no hook, the guest has no pool device.
         LauncherVmi plain = LauncherVmi.of(json(unpatched));
         assertThat(plain.hostDisks()).isEmpty();
-        Guest own = lab.boot(GuestSpec.ownDisk("chain-2"), plain, Optional.empty());
+        KubeVirtCode.Domain convertedPlain = KubeVirtCode.get().domain(json(unpatched), KubeVirtCheck.REQUIRED_GATES, false);
+        Guest own = lab.boot(GuestSpec.ownDisk("chain-2"), new LauncherVmi(plain.name(), convertedPlain.vmi().toString(),
+                plain.hostDisks()), Optional.empty(), convertedPlain.xml());
         own.awaitReady(progress, READY_TIMEOUT);
         assertThat(own.console().report()).as("own-disk report").hasValueSatisfying(r ->
                 assertThat(r.path("status").asText()).isEqualTo("refused"));

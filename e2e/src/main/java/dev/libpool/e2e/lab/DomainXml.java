@@ -53,8 +53,12 @@ final class DomainXml {
                 """.formatted(rootDisk.toString().endsWith(".qcow2") ? "qcow2" : "raw", xml(rootDisk.toString()),
                 disks.stream().map(d -> hostDisk(d, (char) ('b' + disks.indexOf(d)))).collect(Collectors.joining()),
                 xml(serialLog.toString()));
-        return domain(domainName, spec.memoryMiB(), memoryBacking, kernel, initrd,
-                KERNEL_ARGS + " libpool_e2e.pool=" + (pool == null ? "none" : pool), "destroy", devices);
+        return domain(domainName, spec.memoryMiB(), memoryBacking, kernel, initrd, cmdline(pool), "destroy", devices);
+    }
+
+    /** The lab guest's kernel command line: its init attaches POOL (null: none). */
+    static String cmdline(String pool) {
+        return KERNEL_ARGS + " libpool_e2e.pool=" + (pool == null ? "none" : pool);
     }
 
     /**

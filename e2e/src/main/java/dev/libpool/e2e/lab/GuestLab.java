@@ -122,7 +122,7 @@ public final class GuestLab extends Lab<Guest> {
         String poolName = spec.pool() ? pool.name() : null;
         return start(spec, poolName, DomainXml.HostDisk.ofPool(poolName, spec.pool() ? pool.poolFile() : null),
                 xml -> spec.pool() ? hook.onDefineDomain(xml, spec.name(), pool.name(), pool.poolFile()) : xml,
-                spec.pool() ? "pool " + poolName : "own disk", LauncherVmi.Exposure.NONE);
+                spec.pool() ? "pool " + poolName : "own disk", LauncherVmi.Exposure.NONE, null);
     }
 
     /**
@@ -137,11 +137,25 @@ public final class GuestLab extends Lab<Guest> {
         List<DomainXml.HostDisk> disks = vmi.hostDisks().stream()
                 .map(v -> new DomainXml.HostDisk(v.name(), v.launcherPath())).toList();
         return start(spec, vmi.pool().orElse(null), disks, xml -> vmHook.map(h -> h.onDefineDomain(xml, vmi.json())).orElse(xml),
-                "VM " + vmi.name() + vmi.pool().map(p -> " with pool " + p).orElse(" without pool"), vmi::expose);
+                "VM " + vmi.name() + vmi.pool().map(p -> " with pool " + p).orElse(" without pool"), vmi::expose, null);
     }
 
+    /**
+     * Starts a guest from the domain KubeVirt's own converter made of a VM ({@code kubevirtDomainXml}, e.g. from
+     * kube-test's KubeVirtCode) with the VMI JSON it came with, made bootable in the lab by {@link KubeVirtDomain}
+     * (the lab's kernel, root disk and console instead of the pod's), through {@code hookScript}. Returns at once.
+     */
+    public Guest boot(GuestSpec spec, LauncherVmi vmi, Optional<String> hookScript, String kubevirtDomainXml) {
+        Optional<KubeVirtHook> vmHook = hookScript.map(text ->
+                new KubeVirtHook(options.workDir().resolve("domains/" + spec.name() + ".hook.py"), text));
+        return start(spec, vmi.pool().orElse(null), List.of(), xml -> vmHook.map(h -> h.onDefineDomain(xml, vmi.json())).orElse(xml),
+                "VM " + vmi.name() + " as KubeVirt converts it" + vmi.pool().map(p -> ", pool " + p).orElse(""), vmi::expose,
+                kubevirtDomainXml);
+    }
+
+    /** @param kubevirtXml KubeVirt's converted domain to boot instead of the lab's own, or null */
     private Guest start(GuestSpec spec, String poolName, List<DomainXml.HostDisk> disks, UnaryOperator<String> hook,
-                        String what, LauncherVmi.Exposure exposure) {
+                        String what, LauncherVmi.Exposure exposure, String kubevirtXml) {
         String domain = "e2e-" + spec.name();
         Path work = options.workDir();
         Path disk = spec.changedLibrary().isPresent()
@@ -150,7 +164,10 @@ public final class GuestLab extends Lab<Guest> {
         Path serial = work.resolve("console/" + spec.name() + ".log");
         try {
             Files.deleteIfExists(serial);
-            String xml = DomainXml.render(domain, spec, kernel.vmlinuz(), initramfs, disk, serial, poolName, disks);
+            String xml = kubevirtXml == null
+                    ? DomainXml.render(domain, spec, kernel.vmlinuz(), initramfs, disk, serial, poolName, disks)
+                    : KubeVirtDomain.forLab(kubevirtXml, domain, spec, kernel.vmlinuz(), initramfs,
+                            DomainXml.cmdline(poolName), disk, serial);
             Files.writeString(work.resolve("domains/" + spec.name() + ".virt-launcher.xml"), xml);
             xml = hook.apply(xml);
             Path domainFile = work.resolve("domains/" + spec.name() + ".xml");
