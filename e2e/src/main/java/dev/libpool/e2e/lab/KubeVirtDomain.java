@@ -29,7 +29,7 @@ import java.util.List;
  * and video (their sockets live in the pod), the cloud-init ISO (virt-launcher writes it; the lab guest's init does
  * not run cloud-init) and the empty sysinfo sections libvirt's schema does not know.
  */
-public final class KubeVirtDomain {
+final class KubeVirtDomain {
     private KubeVirtDomain() {
     }
 
