@@ -1,7 +1,5 @@
 package dev.libpool.e2e;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.libpool.e2e.lab.Command;
 import dev.libpool.guest.FuzzDomain;
 import org.junit.jupiter.api.AfterAll;
@@ -55,7 +53,6 @@ class HookFuzzStartE2E {
     private static final Path WORK = Path.of("target/hook-fuzz-lab").toAbsolutePath();
     private static final Pattern POOL_DEVICE = Pattern.compile(
             "virtio-pmem-pci,memdev=[^,]+,id=(libpool-[^,]+-pmem),bus=(pcie?\\.0),addr=0x([0-9a-f]+)");
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static HookLab lab;
 
     @BeforeAll
@@ -122,9 +119,9 @@ class HookFuzzStartE2E {
         try {
             assertThat(created.ok()).as("seed %d: virsh create: %s\nQEMU log: %s\ndomain:\n%s", seed,
                     created.stderr(), lab.libvirt().qemuLogTail(name), hooked).isTrue();
-            assertThat(qmp(name, "query-status").path("status").asText()).as("seed %d: QEMU runs", seed)
+            assertThat(lab.qmp(name, "query-status").path("status").asText()).as("seed %d: QEMU runs", seed)
                     .isEqualTo("running");
-            Map<Integer, String> rootBus = rootBusDevices(qmp(name, "query-pci"));
+            Map<Integer, String> rootBus = HookLab.rootBusDevices(lab.qmp(name, "query-pci"));
             poolSlots.forEach((device, slot) -> assertThat(rootBus.get(slot))
                     .as("seed %d: QEMU has %s on root-bus slot %#x; root bus: %s", seed, device, slot, rootBus)
                     .isEqualTo(device));
@@ -161,27 +158,6 @@ class HookFuzzStartE2E {
         Matcher m = POOL_DEVICE.matcher(hooked);
         while (m.find()) {
             slots.put(m.group(1), Integer.parseInt(m.group(3), 16));
-        }
-        return slots;
-    }
-
-    private static JsonNode qmp(String domain, String command) throws IOException {
-        String reply = lab.libvirt().virsh("qemu-monitor-command", domain, "{\"execute\":\"" + command + "\"}");
-        return JSON.readTree(reply).path("return");
-    }
-
-    /** Slot to qdev id (libvirt's alias, or the -device id) of every function-0 device on bus 0, from QEMU. */
-    private static Map<Integer, String> rootBusDevices(JsonNode queryPci) {
-        Map<Integer, String> slots = new TreeMap<>();
-        for (JsonNode bus : queryPci) {
-            if (bus.path("bus").asInt(-1) != 0) {
-                continue;
-            }
-            for (JsonNode device : bus.path("devices")) {
-                if (device.path("function").asInt() == 0) {
-                    slots.put(device.path("slot").asInt(), device.path("qdev_id").asText());
-                }
-            }
         }
         return slots;
     }

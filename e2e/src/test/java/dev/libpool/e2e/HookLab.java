@@ -1,5 +1,7 @@
 package dev.libpool.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.libpool.e2e.lab.Command;
 import dev.libpool.e2e.lab.KubeVirtHook;
 import dev.libpool.e2e.lab.LibvirtDaemon;
@@ -12,7 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -21,6 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * directory. QEMU starts each domain (TCG); no guest kernel is needed, so no guest lab either.
  */
 record HookLab(Path work, KubeVirtHook hook, LibvirtDaemon libvirt) implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Starts libvirtd, or skips {@code test} (a JUnit assumption, said on the console too) saying what is missing. */
     static HookLab start(String test, Path work) throws IOException {
@@ -50,6 +55,28 @@ record HookLab(Path work, KubeVirtHook hook, LibvirtDaemon libvirt) implements A
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--r--r--"));
         }
         return file;
+    }
+
+    /** The answer of QEMU's monitor to COMMAND for DOMAIN (QMP through libvirt). */
+    JsonNode qmp(String domain, String command) throws IOException {
+        String reply = libvirt.virsh("qemu-monitor-command", domain, "{\"execute\":\"" + command + "\"}");
+        return JSON.readTree(reply).path("return");
+    }
+
+    /** Slot to qdev id (libvirt's alias, or the -device id) of every function-0 device on bus 0, from QEMU. */
+    static Map<Integer, String> rootBusDevices(JsonNode queryPci) {
+        Map<Integer, String> slots = new TreeMap<>();
+        for (JsonNode bus : queryPci) {
+            if (bus.path("bus").asInt(-1) != 0) {
+                continue;
+            }
+            for (JsonNode device : bus.path("devices")) {
+                if (device.path("function").asInt() == 0) {
+                    slots.put(device.path("slot").asInt(), device.path("qdev_id").asText());
+                }
+            }
+        }
+        return slots;
     }
 
     /** Destroys every domain, stops libvirtd. */

@@ -17,6 +17,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * The domain KubeVirt's own converter made of a VM (kubevirt-sim, via KubeVirtCode), made bootable in the lab with
@@ -29,74 +30,108 @@ import java.util.List;
  * and video (their sockets live in the pod), the cloud-init ISO (virt-launcher writes it; the lab guest's init does
  * not run cloud-init) and the empty sysinfo sections libvirt's schema does not know.
  */
-final class KubeVirtDomain {
+public final class KubeVirtDomain {
     private KubeVirtDomain() {
     }
 
     static String forLab(String kubevirtXml, String name, GuestSpec spec, Path kernel, Path initrd, String cmdline,
                          Path rootDisk, Path serialLog) {
+        Document doc = parse(kubevirtXml);
+        Element domain = outOfThePod(doc, name, serialLog);
+        Element os = child(domain, "os");
+        append(os, "kernel", kernel.toString());
+        append(os, "initrd", initrd.toString());
+        append(os, "cmdline", cmdline);
+        append(domain, "on_reboot", "destroy");
+        if (!spec.ksmMergeable() || spec.sharedMemfd()) {
+            Element backing = doc.createElement("memoryBacking");
+            if (!spec.ksmMergeable()) {
+                backing.appendChild(doc.createElement("nosharepages"));
+            }
+            if (spec.sharedMemfd()) {
+                append(backing, "source", null).setAttribute("type", "memfd");
+                append(backing, "access", null).setAttribute("mode", "shared");
+            }
+            domain.appendChild(backing);
+        }
+        Element devices = child(domain, "devices");
+        for (Element disk : children(devices, "disk")) {
+            Element source = child(disk, "source");
+            Element backingStore = firstOrNull(disk, "backingStore");
+            if (backingStore != null) { // the containerDisk root: the lab's own root disk instead
+                disk.removeChild(backingStore);
+                source.setAttribute("file", rootDisk.toString());
+                child(disk, "driver").setAttribute("type", rootDisk.toString().endsWith(".qcow2") ? "qcow2" : "raw");
+            } else if (source.getAttribute("file").contains("/cloud-init-dir/")) {
+                devices.removeChild(disk);
+            }
+        }
+        return serialize(doc);
+    }
+
+    /**
+     * KubeVirt's domain for starting without a guest OS (QEMU running is the check): every disk's file moved to
+     * {@code relocate(file)} (the caller creates them, e.g. sparse, raw), a containerDisk root losing its backing store.
+     */
+    public static String forStart(String kubevirtXml, String name, Path serialLog, UnaryOperator<String> relocate) {
+        Document doc = parse(kubevirtXml);
+        Element domain = outOfThePod(doc, name, serialLog);
+        for (Element disk : children(child(domain, "devices"), "disk")) {
+            Element source = child(disk, "source");
+            Element backingStore = firstOrNull(disk, "backingStore");
+            if (backingStore != null) {
+                disk.removeChild(backingStore);
+            }
+            child(disk, "driver").setAttribute("type", "raw"); // virt-launcher's qcow2 images (containerDisk, emptyDisk)
+            source.setAttribute("file", relocate.apply(source.getAttribute("file")));
+        }
+        return serialize(doc);
+    }
+
+    /** The changes every lab use needs: name, TCG, no pod network, VNC or video, the serial console into a file. */
+    private static Element outOfThePod(Document doc, String name, Path serialLog) {
+        Element domain = doc.getDocumentElement();
+        child(domain, "name").setTextContent(name);
+        removeAll(child(domain, "os"), "smbios");
+        Element tcg = doc.createElement("tcg");
+        append(tcg, "tb-cache", "64").setAttribute("unit", "MiB");
+        child(domain, "features").appendChild(tcg);
+        Element cpu = child(domain, "cpu");
+        cpu.setAttribute("mode", "maximum");
+        cpu.setAttribute("check", "none");
+        removeAll(child(domain, "sysinfo"), "bios", "baseBoard", "chassis");
+        Element devices = child(domain, "devices");
+        removeAll(devices, "interface", "graphics", "video");
+        for (Element serial : children(devices, "serial")) {
+            serial.setAttribute("type", "file");
+            removeAll(serial, "log");
+            Element source = child(serial, "source");
+            source.removeAttribute("mode");
+            source.setAttribute("path", serialLog.toString());
+        }
+        return domain;
+    }
+
+    private static Document parse(String xml) {
         try {
             DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
             f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
             f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            Document doc = f.newDocumentBuilder().parse(new InputSource(new StringReader(kubevirtXml)));
-            Element domain = doc.getDocumentElement();
-            child(domain, "name").setTextContent(name);
+            return f.newDocumentBuilder().parse(new InputSource(new StringReader(xml)));
+        } catch (Exception e) {
+            throw new LabException("KubeVirt's domain does not parse: " + e.getMessage(), e);
+        }
+    }
 
-            Element os = child(domain, "os");
-            removeAll(os, "smbios");
-            append(os, "kernel", kernel.toString());
-            append(os, "initrd", initrd.toString());
-            append(os, "cmdline", cmdline);
-            Element tcg = doc.createElement("tcg");
-            append(tcg, "tb-cache", "64").setAttribute("unit", "MiB");
-            child(domain, "features").appendChild(tcg);
-            Element cpu = child(domain, "cpu");
-            cpu.setAttribute("mode", "maximum");
-            cpu.setAttribute("check", "none");
-            append(domain, "on_reboot", "destroy");
-            removeAll(child(domain, "sysinfo"), "bios", "baseBoard", "chassis");
-            if (!spec.ksmMergeable() || spec.sharedMemfd()) {
-                Element backing = doc.createElement("memoryBacking");
-                if (!spec.ksmMergeable()) {
-                    backing.appendChild(doc.createElement("nosharepages"));
-                }
-                if (spec.sharedMemfd()) {
-                    append(backing, "source", null).setAttribute("type", "memfd");
-                    append(backing, "access", null).setAttribute("mode", "shared");
-                }
-                domain.appendChild(backing);
-            }
-
-            Element devices = child(domain, "devices");
-            removeAll(devices, "interface", "graphics", "video");
-            for (Element disk : children(devices, "disk")) {
-                Element source = child(disk, "source");
-                Element backingStore = firstOrNull(disk, "backingStore");
-                if (backingStore != null) { // the containerDisk root: the lab's own root disk instead
-                    disk.removeChild(backingStore);
-                    source.setAttribute("file", rootDisk.toString());
-                    child(disk, "driver").setAttribute("type", rootDisk.toString().endsWith(".qcow2") ? "qcow2" : "raw");
-                } else if (source.getAttribute("file").contains("/cloud-init-dir/")) {
-                    devices.removeChild(disk);
-                }
-            }
-            for (Element serial : children(devices, "serial")) {
-                serial.setAttribute("type", "file");
-                removeAll(serial, "log");
-                Element source = child(serial, "source");
-                source.removeAttribute("mode");
-                source.removeAttribute("path");
-                source.setAttribute("path", serialLog.toString());
-            }
-
+    private static String serialize(Document doc) {
+        try {
             StringWriter out = new StringWriter();
             var t = TransformerFactory.newInstance().newTransformer();
             t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
             t.transform(new DOMSource(doc), new StreamResult(out));
             return out.toString();
         } catch (Exception e) {
-            throw new LabException("cannot make KubeVirt's domain bootable in the lab: " + e.getMessage(), e);
+            throw new LabException("cannot write KubeVirt's domain: " + e.getMessage(), e);
         }
     }
 

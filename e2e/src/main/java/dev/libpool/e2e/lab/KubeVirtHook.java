@@ -42,7 +42,8 @@ public final class KubeVirtHook {
         return onDefineDomain(domainXml, vmi(vmName, new TreeMap<>(poolFiles)));
     }
 
-    String onDefineDomain(String domainXml, String vmiJson) {
+    /** The hook on a domain with the VMI JSON virt-launcher gives it (e.g. KubeVirt's own, from kube-test's KubeVirtCode). */
+    public String onDefineDomain(String domainXml, String vmiJson) {
         return Command.run(Duration.ofSeconds(60), "/usr/bin/python3", script.toString(),
                 "--vmi", vmiJson, "--domain", domainXml);
     }
