@@ -3,8 +3,9 @@
 
 Called as ``onDefineDomain --vmi <json> --domain <xml>``; prints the new domain XML on stdout.
 
-For every disk whose alias is ``ua-libpool-<pool>`` (a KubeVirt hostDisk pointing at the pool file)
-it removes the <disk> and attaches the same file as a READ-ONLY virtio-pmem device through
+For every disk whose alias is ``ua-libpool-<pool>`` with a valid pool name (a KubeVirt hostDisk
+pointing at the pool file; other ``ua-libpool--*`` disks such as libpool's cloud-init volume are left
+alone) it removes the <disk> and attaches the same file as a READ-ONLY virtio-pmem device through
 <qemu:commandline> (libvirt 9.0 cannot do it natively: its <memory model='virtio-pmem'> fails at
 start and drops <readonly/>). virtio-pmem needs device memory, so the domain gets <maxMemory slots>
 and, when it has none, one NUMA cell covering every vCPU and all guest RAM (libvirt refuses
@@ -138,12 +139,12 @@ def find_pool_disks(domain):
         for disk in child_elements(devices, "disk"):
             alias = first_child(disk, "alias")
             name = alias.getAttribute("name") if alias is not None else ""
-            if not name.startswith(ALIAS_PREFIX):
-                continue
             pool = name[len(ALIAS_PREFIX):]
-            if not POOL_NAME.match(pool):
-                raise HookError("disk alias %r: pool name %r is not a DNS label of at most 55 "
-                                "characters; rename the SharedLibraryPool" % (name, pool))
+            # Only ua-libpool-<pool name> is a pool's disk. Every other name libpool adds is
+            # libpool--<what> (VmContract's rule), e.g. the cloud-init volume ua-libpool--cloudinit:
+            # no pool name starts with '-', so those are KubeVirt's disks and stay as they are.
+            if not name.startswith(ALIAS_PREFIX) or not POOL_NAME.match(pool):
+                continue
             if pool in seen:
                 raise HookError("pool %r is attached by two disks; keep one volume libpool-%s"
                                 % (pool, pool))

@@ -150,6 +150,6 @@ final class DomainXml {
     /** The subtree of a pool disk, identified by its alias. */
     static boolean isPoolDisk(Element disk) {
         Element alias = child(disk, "alias");
-        return alias != null && alias.getAttribute("name").startsWith(VmContract.ALIAS_PREFIX);
+        return alias != null && VmContract.poolOfAlias(alias.getAttribute("name")).isPresent();
     }
 }

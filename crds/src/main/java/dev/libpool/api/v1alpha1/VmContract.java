@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.Quantity;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -18,7 +20,17 @@ public final class VmContract {
     public static final String RECORD_ANNOTATION = SharedLibraryPool.GROUP + "/patched";
     /** On the VM template (and so on the VMI): the virtio-pmem device size in decimal bytes. */
     public static final String SIZE_ANNOTATION_PREFIX = SharedLibraryPool.GROUP + "/size-";
+    /**
+     * The naming rule of everything libpool adds to a VM and so to its launcher pod: a pool's volume (and disk) is
+     * {@code libpool-<pool>}; every other name is {@code libpool--<what>} ({@link #ADDED_NAME_PREFIX}). A pool name
+     * is a DNS label, which never starts with '-', so no added name can ever be taken for a pool's volume (the hook
+     * would otherwise treat {@code ua-libpool--cloudinit} as pool "-cloudinit"), and no pool's volume can collide
+     * with an added name in the pod (KubeVirt names the hook ConfigMap's pod volume after the ConfigMap).
+     */
     public static final String VOLUME_PREFIX = "libpool-";
+    public static final String ADDED_NAME_PREFIX = VOLUME_PREFIX + "-";
+    /** The cloud-init volume (and disk) libpool adds to a VM that has none. */
+    public static final String CLOUD_INIT_VOLUME = ADDED_NAME_PREFIX + "cloudinit";
     /**
      * KubeVirt's admission refuses inline cloud-init user data above this many bytes (decoded): "userdata exceeds
      * 2048 byte limit. Should use UserDataSecretRef for larger data" (kubevirt v1.9, pkg/virt-api/webhooks/
@@ -26,7 +38,8 @@ public final class VmContract {
      */
     public static final int INLINE_USER_DATA_LIMIT = 2048;
     /** KubeVirt names a disk's libvirt alias "ua-" + its volume name. */
-    public static final String ALIAS_PREFIX = "ua-" + VOLUME_PREFIX;
+    public static final String KUBEVIRT_ALIAS_PREFIX = "ua-";
+    public static final String ALIAS_PREFIX = KUBEVIRT_ALIAS_PREFIX + VOLUME_PREFIX;
 
     /** A DNS label that still fits VOLUME_PREFIX + name into KubeVirt's 63-character volume name. */
     public static final int MAX_POOL_NAME = 55; // 63 - "libpool-".length(), a compile-time constant for the CRD rule
@@ -35,8 +48,17 @@ public final class VmContract {
 
     /** KubeVirt's hook-sidecar annotation on the VM template: a JSON array of sidecars. */
     public static final String HOOK_SIDECARS_ANNOTATION = "hooks.kubevirt.io/hookSidecars";
-    /** The ConfigMap (one per namespace with pool VMs) holding the hook script under HOOK_KEY. */
-    public static final String HOOK_CONFIG_MAP = "libpool-hook";
+    /**
+     * The ConfigMap (one per namespace with pool VMs) holding the hook script under HOOK_KEY. KubeVirt mounts it into
+     * the launcher pod as a volume named after the ConfigMap (kubevirt v1.9.0, pkg/virt-controller/services/
+     * template.go, RenderLaunchManifest: {@code k8sv1.Volume{Name: cm.Name, ...}}), next to the hostDisk volume
+     * {@code libpool-<pool>} (rendervolumes.go, handleHostDisk: {@code Name: volume.Name}): hence an added name.
+     */
+    public static final String HOOK_CONFIG_MAP = ADDED_NAME_PREFIX + "hook";
+    /** The hook ConfigMap's name up to release 0.1, which a pool named "hook" collided with; replaced on upgrade. */
+    public static final String LEGACY_HOOK_CONFIG_MAP = VOLUME_PREFIX + "hook";
+    /** Every name libpool adds other than a pool's volume (each under {@link #ADDED_NAME_PREFIX}). */
+    public static final List<String> ADDED_NAMES = List.of(CLOUD_INIT_VOLUME, HOOK_CONFIG_MAP);
     public static final String HOOK_KEY = "onDefineDomain.py";
     /** Where KubeVirt's sidecar-shim expects the hook binary for onDefineDomain. */
     public static final String HOOK_PATH = "/usr/bin/onDefineDomain";
@@ -66,8 +88,27 @@ public final class VmContract {
         return VOLUME_PREFIX + pool;
     }
 
+    /** The pool whose volume this is: {@code libpool-<valid pool name>}; empty for any other name. */
+    public static Optional<String> poolOfVolume(String volume) {
+        if (volume == null || !volume.startsWith(VOLUME_PREFIX)) {
+            return Optional.empty();
+        }
+        String pool = volume.substring(VOLUME_PREFIX.length());
+        return isPoolName(pool) ? Optional.of(pool) : Optional.empty();
+    }
+
+    /** The pool whose disk this libvirt alias is: {@code ua-libpool-<valid pool name>}; empty for any other. */
+    public static Optional<String> poolOfAlias(String alias) {
+        return alias != null && alias.startsWith(ALIAS_PREFIX) ? poolOfVolume(alias.substring(KUBEVIRT_ALIAS_PREFIX.length())) : Optional.empty();
+    }
+
+    /** Whether a VM or pod name is one libpool gives: a pool's volume or an added name ({@code libpool--*}). */
+    public static boolean isLibpoolName(String name) {
+        return name != null && (name.startsWith(ADDED_NAME_PREFIX) || poolOfVolume(name).isPresent());
+    }
+
     public static String diskAlias(String pool) {
-        return ALIAS_PREFIX + pool;
+        return KUBEVIRT_ALIAS_PREFIX + volumeName(pool);
     }
 
     public static String sizeAnnotation(String pool) {

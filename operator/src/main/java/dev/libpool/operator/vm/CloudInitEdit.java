@@ -20,8 +20,8 @@ import java.util.Optional;
  */
 final class CloudInitEdit {
     static final int USER_DATA_LIMIT = VmContract.INLINE_USER_DATA_LIMIT;
-    /** The volume libpool adds to a VM that has no cloud-init volume; never a pool volume (no pool starts with '-'). */
-    static final String ADDED_VOLUME = "libpool--cloudinit";
+    /** The volume libpool adds to a VM that has no cloud-init volume (see VmContract for why it is never a pool's). */
+    static final String ADDED_VOLUME = VmContract.CLOUD_INIT_VOLUME;
     static final List<String> SOURCES = List.of("cloudInitNoCloud", "cloudInitConfigDrive");
     static final String VOLUMES = "/spec/template/spec/volumes";
     static final String DISKS = "/spec/template/spec/domain/devices/disks";
