@@ -95,8 +95,10 @@ class VmOperatorIT {
         JsonNode patchedJson = JSON.valueToTree(patched);
         assertThat(KubeVirtSchema.violations(stripServerFields(patchedJson))).isEmpty();
         assertThat(KubeVirtAdmission.violations(patchedJson, Set.of("Sidecar", "HostDisk"))).isEmpty();
-        assertThat(patchedJson.at("/spec/template/metadata/annotations").get(VmContract.HOOK_SIDECARS_ANNOTATION).asText())
-                .contains("my-config-map", "libpool-hook", "quay.io/kubevirt/sidecar-shim:v1.9.0");
+        JsonNode hooks = JSON.readTree(patchedJson.at("/spec/template/metadata/annotations")
+                .get(VmContract.HOOK_SIDECARS_ANNOTATION).asText());
+        assertThat(hooks.toString()).contains("my-config-map", "\"" + VmContract.HOOK_CONFIG_MAP + "\"");
+        assertThat(hooks.get(hooks.size() - 1).has("image")).as("KubeVirt v1.9 runs its installed shim").isFalse();
         await().atMost(WAIT).untilAsserted(() -> {
             var cm = client.configMaps().inNamespace(ns).withName(VmContract.HOOK_CONFIG_MAP).get();
             assertThat(cm).isNotNull();

@@ -15,11 +15,16 @@ final class HookAnnotation {
     private HookAnnotation() {
     }
 
-    /** libpool's sidecar: KubeVirt's sidecar-shim running the hook script of the namespace's hook ConfigMap. */
+    /**
+     * libpool's sidecar: KubeVirt's sidecar-shim running the hook script of the namespace's hook ConfigMap. A blank
+     * image is left out: KubeVirt (>= 1.3) then runs its installed shim (see KubeVirtCheck.INSTALLED_SIDECAR_SHIM).
+     */
     static ObjectNode entry(String sidecarImage) {
         ObjectNode entry = Json.MAPPER.createObjectNode();
         entry.putArray("args").add("--version").add(VmContract.HOOK_API_VERSION);
-        entry.put("image", sidecarImage);
+        if (sidecarImage != null && !sidecarImage.isBlank()) {
+            entry.put("image", sidecarImage);
+        }
         entry.putObject("configMap").put("name", VmContract.HOOK_CONFIG_MAP).put("key", VmContract.HOOK_KEY)
                 .put("hookPath", VmContract.HOOK_PATH);
         return entry;
