@@ -30,9 +30,28 @@ final class HookAnnotation {
         return entry;
     }
 
+    /** libpool's entry, also as release 0.1 wrote it (ConfigMap {@link VmContract#LEGACY_HOOK_CONFIG_MAP}). */
     static boolean isOurs(JsonNode entry) {
+        return names(entry, VmContract.HOOK_CONFIG_MAP) || names(entry, VmContract.LEGACY_HOOK_CONFIG_MAP);
+    }
+
+    /** Whether the annotation value holds libpool's entry of release 0.1; false for an unreadable value. */
+    static boolean hasFormerEntry(String value) {
+        try {
+            for (JsonNode entry : parse(value)) {
+                if (names(entry, VmContract.LEGACY_HOOK_CONFIG_MAP)) {
+                    return true;
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            // not ours to read
+        }
+        return false;
+    }
+
+    private static boolean names(JsonNode entry, String configMapName) {
         JsonNode configMap = entry.path("configMap");
-        return VmContract.HOOK_CONFIG_MAP.equals(configMap.path("name").asText(null))
+        return configMapName.equals(configMap.path("name").asText(null))
                 && VmContract.HOOK_KEY.equals(configMap.path("key").asText(null));
     }
 

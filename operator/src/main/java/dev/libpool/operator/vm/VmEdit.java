@@ -27,10 +27,7 @@ final class VmEdit {
         ObjectNode vm = base.deepCopy();
         String pool = attachment.pool();
         String volume = VmContract.volumeName(pool);
-        if (Json.named(vm, CloudInitEdit.VOLUMES, volume).isPresent() || Json.named(vm, CloudInitEdit.DISKS, volume).isPresent()) {
-            throw new CloudInitEdit.Refused(Refusal.Reason.VolumeNameTaken, "the VM already has a volume or disk named "
-                    + volume + ", the name libpool gives pool " + pool + ": rename it");
-        }
+        ReservedNames.check(vm, pool);
         List<String> created = new ArrayList<>();
         ObjectNode templateAnnotations = Json.ensureObject(vm, TEMPLATE_ANNOTATIONS, created);
         ObjectNode vmAnnotations = Json.ensureObject(vm, VM_ANNOTATIONS, created);
