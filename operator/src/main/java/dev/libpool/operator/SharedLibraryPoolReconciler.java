@@ -11,9 +11,11 @@ import dev.libpool.operator.kubevirt.KubeVirtCheck;
 import dev.libpool.operator.status.PoolStatusAggregator;
 import dev.libpool.operator.vm.PoolVms;
 import dev.libpool.operator.vm.VmConverger;
+import dev.libpool.operator.vm.VmPatchPlan;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -131,7 +133,10 @@ public class SharedLibraryPoolReconciler implements Reconciler<SharedLibraryPool
             Map<String, List<OwnerReference>> inUse = new TreeMap<>();
             poolsByNamespace.forEach((ns, names) -> inUse.put(ns, names.stream().map(watch::pool).flatMap(Optional::stream)
                     .map(SharedLibraryPoolReconciler::ownerOf).collect(Collectors.toList())));
-            hookConfigMaps.sync(inUse);
+            Set<String> formerInUse = watch.vms.list().filter(vm -> VmPatchPlan.usesFormerHookConfigMap(
+                    Serialization.jsonMapper().valueToTree(vm))).map(vm -> vm.getMetadata().getNamespace())
+                    .collect(Collectors.toSet());
+            hookConfigMaps.sync(inUse, formerInUse);
         }
     }
 

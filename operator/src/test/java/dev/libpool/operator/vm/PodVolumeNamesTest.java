@@ -67,7 +67,7 @@ class PodVolumeNamesTest {
         ObjectNode vm = VmFixtures.optedIn("vm-cirros-with-sidecar-hook-configmap.yaml", "tenant", "hook");
         Attachment attachment = attachment("hook", true);
         JsonNode current = apply(VmPatchPlan.plan(vm, Optional.of(attachment)).patch().orElseThrow(), vm);
-        JsonNode former = formerRelease(current);
+        JsonNode former = VmFixtures.formerRelease(current);
         assertThat(podVolumeNames(former)).as("the defect: pool hook's volume and the ConfigMap's")
                 .filteredOn(VmContract.LEGACY_HOOK_CONFIG_MAP::equals).hasSize(2);
 
@@ -79,15 +79,6 @@ class PodVolumeNamesTest {
         assertThat(VmPatchPlan.usesFormerHookConfigMap(former)).isTrue();
         assertThat(VmPatchPlan.usesFormerHookConfigMap(current)).isFalse();
         assertThat(VmPatchPlan.usesFormerHookConfigMap(vm)).isFalse();
-    }
-
-    /** The VM as release 0.1 patched it: its hook entry named the ConfigMap libpool-hook. */
-    static JsonNode formerRelease(JsonNode patched) {
-        ObjectNode vm = patched.deepCopy();
-        ObjectNode annotations = (ObjectNode) vm.at(VmEdit.TEMPLATE_ANNOTATIONS);
-        annotations.put(VmContract.HOOK_SIDECARS_ANNOTATION, annotations.get(VmContract.HOOK_SIDECARS_ANNOTATION).asText()
-                .replace("\"" + VmContract.HOOK_CONFIG_MAP + "\"", "\"" + VmContract.LEGACY_HOOK_CONFIG_MAP + "\""));
-        return vm;
     }
 
     private static void assertRefused(ObjectNode vm, String field, String name) {
