@@ -65,6 +65,14 @@ public final class VmContract {
     /** The hook API version the script speaks. */
     public static final String HOOK_API_VERSION = "v1alpha2";
 
+    /**
+     * On a node: it serves the pool (its daemon has published a generation), set and removed by the operator from
+     * the node's report; {@code pool.libpool.dev/<pool>: "true"}. A patched VM carries the same key in
+     * spec.template.spec.nodeSelector, so it is only scheduled where its hostDisk's directory exists.
+     */
+    public static final String NODE_LABEL_PREFIX = "pool." + SharedLibraryPool.GROUP + "/";
+    public static final String NODE_LABEL_VALUE = "true";
+
     /** The node daemon's state directory on the host. */
     public static final String DEFAULT_STATE_DIR = "/var/lib/libpool";
     public static final String POOLS_DIR = "pools";
@@ -109,6 +117,19 @@ public final class VmContract {
 
     public static String diskAlias(String pool) {
         return KUBEVIRT_ALIAS_PREFIX + volumeName(pool);
+    }
+
+    public static String nodeLabel(String pool) {
+        return NODE_LABEL_PREFIX + pool;
+    }
+
+    /** The pool a node label key stands for: {@code pool.libpool.dev/<valid pool name>}; empty for any other key. */
+    public static Optional<String> poolOfNodeLabel(String key) {
+        if (key == null || !key.startsWith(NODE_LABEL_PREFIX)) {
+            return Optional.empty();
+        }
+        String pool = key.substring(NODE_LABEL_PREFIX.length());
+        return isPoolName(pool) ? Optional.of(pool) : Optional.empty();
     }
 
     public static String sizeAnnotation(String pool) {
