@@ -54,13 +54,12 @@ final class ClusterWatch {
                 .withName("kubevirts").withSecondaryToPrimaryMapper(k -> allPools()).build(), context);
         namespaces = new InformerEventSource<>(InformerEventSourceConfiguration.from(Namespace.class, SharedLibraryPool.class)
                 .withName("namespaces").withSecondaryToPrimaryMapper(n -> allPools()).build(), context);
-        reports = new InformerEventSource<>(InformerEventSourceConfiguration.from(NodePoolReport.class, SharedLibraryPool.class)
-                .withName("reports").withSecondaryToPrimaryMapper(ClusterWatch::poolsOf).build(), context);
         // A node wakes the pools whose labels it carries (a label removed by hand comes back at the next report
         // change or resync): mapping every node heartbeat to every pool would reconcile all pools all the time.
         nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, SharedLibraryPool.class)
-                .withName("nodes").withSecondaryToPrimaryMapper(n -> PoolNodeLabels.poolsOf(n).stream().map(ResourceID::new)
-                        .collect(Collectors.toSet())).build(), context);
+                .withName("nodes").withSecondaryToPrimaryMapper(ClusterWatch::poolsOf).build(), context);
+        reports = new InformerEventSource<>(InformerEventSourceConfiguration.from(NodePoolReport.class, SharedLibraryPool.class)
+                .withName("reports").withSecondaryToPrimaryMapper(this::poolsOfReport).build(), context);
     }
 
     List<EventSource<?, SharedLibraryPool>> all() {
@@ -136,5 +135,16 @@ final class ClusterWatch {
             return Set.of();
         }
         return report.getStatus().getPools().stream().map(p -> new ResourceID(p.getName())).collect(Collectors.toSet());
+    }
+
+    /** The pools a report mentions and those labelled on its node: a pool dropped from the report must unlabel it. */
+    private Set<ResourceID> poolsOfReport(NodePoolReport report) {
+        Set<ResourceID> ids = new HashSet<>(poolsOf(report));
+        nodes.get(new ResourceID(report.getMetadata().getName())).ifPresent(n -> ids.addAll(poolsOf(n)));
+        return ids;
+    }
+
+    static Set<ResourceID> poolsOf(Node node) {
+        return PoolNodeLabels.poolsOf(node).stream().map(ResourceID::new).collect(Collectors.toSet());
     }
 }
