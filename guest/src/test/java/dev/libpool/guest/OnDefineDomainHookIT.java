@@ -241,14 +241,8 @@ class OnDefineDomainHookIT {
      */
     @Test
     void leavesTheCloudInitVolumeLibpoolAddsToKubeVirt() {
-        String cloudInit = """
-                <disk device="disk" type="file" model="virtio-non-transitional">
-                      <source file="/var/run/kubevirt-ephemeral-disks/cloud-init-data/default/vm/noCloud.iso"></source>
-                      <target bus="virtio" dev="vdb"></target>
-                      <driver error_policy="stop" name="qemu" type="raw" discard="unmap"></driver>
-                      <alias name="%s"></alias>
-                    </disk>
-                """.formatted(VmContract.KUBEVIRT_ALIAS_PREFIX + VmContract.CLOUD_INIT_VOLUME).strip();
+        String cloudInit = DomainXml.fileDisk(VmContract.KUBEVIRT_ALIAS_PREFIX + VmContract.CLOUD_INIT_VOLUME,
+                "/var/run/kubevirt-ephemeral-disks/cloud-init-data/default/vm/noCloud.iso", "vdb");
         String base = document(Fixtures.DOMAIN_XML.resolve("domain_x86_64.xml"));
         String alone = DomainXml.withDisks(base, cloudInit);
         assertThat(hook(vmiJson(Map.of()), alone)).as("no pool disk: the domain is unchanged").isEqualTo(alone);

@@ -1,18 +1,13 @@
 package dev.libpool.operator;
 
-import dev.libpool.api.v1alpha1.HostPathSource;
-import dev.libpool.api.v1alpha1.ImageInfo;
 import dev.libpool.api.v1alpha1.NodePoolReport;
 import dev.libpool.api.v1alpha1.NodePoolState;
-import dev.libpool.api.v1alpha1.PoolSource;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.api.v1alpha1.VmContract;
 import dev.libpool.kubetest.RequiresTestCluster;
-import io.fabric8.kubernetes.api.model.LabelSelector;
+import dev.libpool.operator.testing.PoolFixtures;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -56,8 +51,8 @@ class PoolNodeLabelsIT {
     void theLabelFollowsTheNodesReportAndGoesWithThePool() {
         client.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE)
                 .withLabels(Map.of("kubernetes.io/hostname", NODE, GONE, "true")).endMetadata().build()).create();
-        client.resource(pool()).create();
-        NodePoolReport report = client.resource(report(List.of(state(null)))).create();
+        client.resource(PoolFixtures.pool(POOL)).create();
+        NodePoolReport report = client.resource(PoolFixtures.report(NODE, List.of(state(null)))).create();
         writeStatus(report, List.of(state(null)));
         await().atMost(WAIT).untilAsserted(() -> assertThat(labels()).as("a label of a pool that does not exist goes")
                 .doesNotContainKey(GONE).doesNotContainKey(VmContract.nodeLabel(POOL)));
@@ -93,36 +88,7 @@ class PoolNodeLabelsIT {
         client.resource(report).updateStatus();
     }
 
-    private static SharedLibraryPool pool() {
-        SharedLibraryPool pool = new SharedLibraryPool();
-        pool.setMetadata(new ObjectMetaBuilder().withName(POOL).build());
-        PoolSource source = new PoolSource();
-        source.setHostPath(new HostPathSource("/srv/guest-root"));
-        pool.getSpec().setSource(source);
-        pool.getSpec().setMaxSize(new Quantity("256Mi"));
-        pool.getSpec().setNamespaceSelector(new LabelSelector());
-        pool.setStatus(null);
-        return pool;
-    }
-
-    private static NodePoolReport report(List<NodePoolState> states) {
-        NodePoolReport report = new NodePoolReport();
-        report.setMetadata(new ObjectMetaBuilder().withName(NODE).build());
-        report.getStatus().setNodeName(NODE);
-        report.getStatus().getPools().addAll(states);
-        return report;
-    }
-
     private static NodePoolState state(String digest) {
-        NodePoolState state = new NodePoolState();
-        state.setName(POOL);
-        state.setObservedGeneration(1L);
-        state.setState(digest == null ? NodePoolState.State.Building : NodePoolState.State.Ready);
-        if (digest != null) {
-            ImageInfo image = new ImageInfo();
-            image.setDigest(digest);
-            state.setImage(image);
-        }
-        return state;
+        return PoolFixtures.state(POOL, digest);
     }
 }

@@ -98,10 +98,15 @@ public final class VmContract {
 
     /** The pool whose volume this is: {@code libpool-<valid pool name>}; empty for any other name. */
     public static Optional<String> poolOfVolume(String volume) {
-        if (volume == null || !volume.startsWith(VOLUME_PREFIX)) {
+        return poolAfter(VOLUME_PREFIX, volume);
+    }
+
+    /** The valid pool name that follows {@code prefix} in {@code name}, if that is what the name is. */
+    private static Optional<String> poolAfter(String prefix, String name) {
+        if (name == null || !name.startsWith(prefix)) {
             return Optional.empty();
         }
-        String pool = volume.substring(VOLUME_PREFIX.length());
+        String pool = name.substring(prefix.length());
         return isPoolName(pool) ? Optional.of(pool) : Optional.empty();
     }
 
@@ -125,11 +130,7 @@ public final class VmContract {
 
     /** The pool a node label key stands for: {@code pool.libpool.dev/<valid pool name>}; empty for any other key. */
     public static Optional<String> poolOfNodeLabel(String key) {
-        if (key == null || !key.startsWith(NODE_LABEL_PREFIX)) {
-            return Optional.empty();
-        }
-        String pool = key.substring(NODE_LABEL_PREFIX.length());
-        return isPoolName(pool) ? Optional.of(pool) : Optional.empty();
+        return poolAfter(NODE_LABEL_PREFIX, key);
     }
 
     public static String sizeAnnotation(String pool) {

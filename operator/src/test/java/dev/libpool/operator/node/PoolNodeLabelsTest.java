@@ -1,12 +1,11 @@
 package dev.libpool.operator.node;
 
-import dev.libpool.api.v1alpha1.ImageInfo;
 import dev.libpool.api.v1alpha1.NodePoolReport;
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.VmContract;
+import dev.libpool.operator.testing.PoolFixtures;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -53,23 +52,11 @@ class PoolNodeLabelsTest {
     }
 
     static NodePoolReport report(String node, NodePoolState... states) {
-        NodePoolReport report = new NodePoolReport();
-        report.setMetadata(new ObjectMetaBuilder().withName(node).build());
-        report.getStatus().setNodeName(node);
-        report.getStatus().getPools().addAll(List.of(states));
-        return report;
+        return PoolFixtures.report(node, List.of(states));
     }
 
     static NodePoolState state(String pool, String digest) {
-        NodePoolState state = new NodePoolState();
-        state.setName(pool);
-        state.setState(digest == null ? NodePoolState.State.Building : NodePoolState.State.Ready);
-        if (digest != null) {
-            ImageInfo image = new ImageInfo();
-            image.setDigest(digest);
-            state.setImage(image);
-        }
-        return state;
+        return PoolFixtures.state(pool, digest);
     }
 
     private static Node node(String name, Map<String, String> labels) {
