@@ -13,7 +13,7 @@ public final class PoolFailure extends Exception {
         GuestScriptsMissing, PoolNameConflict, StateDirLocked, StateDirReadOnly, HostError,
         // disk-image sources (source.diskImage, source.containerDisk)
         DiskImageMissing, UnsupportedImageFormat, DiskImageCorrupt, DiskImageTruncated, DiskImageTooLarge,
-        UnknownPartitionTable, UnsupportedFilesystem, DiskToolMissing, ContainerDiskHelperAmbiguous
+        UnknownPartitionTable, UnsupportedFilesystem, DiskToolMissing, ContainerDiskHelperAmbiguous, DiskImageOverBudget
     }
 
     private final Reason reason;

@@ -110,7 +110,8 @@ public final class PoolService {
                     // unless what guests touched settled and the serving generation is to be laid out from it
                     if (memo.isEmpty() || generations.wantsRelayout(spec, serving)
                             || !SourceMemo.unchanged(paths.metaDir(name()), memo.get(), serving)) {
-                        try (SourceTree tree = sources.open(name(), spec.getSource(), spec.effectiveInclude())) {
+                        try (SourceTree tree = sources.open(name(), spec.getSource(), spec.effectiveInclude(),
+                                PoolGeometry.maxBytes(spec.getMaxSize()))) {
                             selection = new LibrarySelector(spec.effectiveInclude(), spec.getExclude(),
                                     spec.getInclude() != null && !spec.getInclude().isEmpty(),
                                     PoolGeometry.maxBytes(spec.getMaxSize()), sourceFacts).select(tree.root(), tree.field());

@@ -25,16 +25,14 @@ final class LinkClosure {
 
     private final Path root;
     private final ImageTree image;
-    private final Sandbox sandbox;
     private final RootResolver resolver;
     /** Paths (relative to the root) that the image does not have either. */
     private final Set<String> missing = new HashSet<>();
     private int fetches;
 
-    LinkClosure(Path root, ImageTree image, Sandbox sandbox) {
+    LinkClosure(Path root, ImageTree image) {
         this.root = root;
         this.image = image;
-        this.sandbox = sandbox;
         this.resolver = new RootResolver(root, this::fetch);
     }
 
@@ -73,7 +71,7 @@ final class LinkClosure {
         }
         fetches++;
         switch (image.kind("/" + relative)) {
-            case DIRECTORY -> sandbox.createDirectories(root, candidate);
+            case DIRECTORY -> ScratchDirs.directories(root, root.relativize(candidate).toString());
             case SYMLINK, FILE -> image.copyOut(List.of("/" + relative), root);
             default -> missing.add(relative);
         }

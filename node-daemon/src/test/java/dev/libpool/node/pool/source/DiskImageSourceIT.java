@@ -55,10 +55,8 @@ class DiskImageSourceIT {
         RootHost.assumeRoot();
         RootHost.assumeTool("/usr/bin/mkfs.erofs");
         assumeTool("/usr/bin/qemu-img", "qemu-utils");
-        assumeTool("/usr/sbin/debugfs", "e2fsprogs");
         assumeTool("/usr/sbin/mke2fs", "e2fsprogs");
         assumeTool("/usr/sbin/sfdisk", "fdisk");
-        assumeTool("/usr/bin/setpriv", "util-linux");
         dir = Files.createTempDirectory(Path.of("/var/tmp"), "libpool-disk-");
         tree = dir.resolve("guest-root");
         DiskImages.guestTree(tree, LIBRARIES);
@@ -203,7 +201,7 @@ class DiskImageSourceIT {
         "no such file       | DiskImageMissing       | is not a file on this node",
         "partition 3        | InvalidSpec            | partition 3 does not exist in the image's GPT (it has partitions 1, 2)",
         "filesystem xfs     | InvalidSpec            | filesystem is set to xfs but partition 2 of the GPT holds ext4",
-        "corrupt superblock | DiskImageCorrupt       | debugfs cannot read the ext4 file system"})
+        "corrupt superblock | DiskImageCorrupt       | the ext4 file system is damaged: the superblock is damaged"})
     void badImagesFailWithTheirReasonAndFix(String what, String reason, String message) throws Exception {
         Path image = dir.resolve("bad.img");
         Consumer<DiskImageOptions> hints = o -> { };

@@ -16,7 +16,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The closure against an "image" that is a plain directory here, standing for debugfs' view of one. */
+/** The closure against an "image" that is a plain directory here, standing for Ext4Tree's view of one. */
 class LinkClosureTest {
 
     private Path dir;
@@ -24,7 +24,7 @@ class LinkClosureTest {
     private Path copy;
     private final List<String> asked = new ArrayList<>();
 
-    /** Answers like Debugfs: kinds by lstat, copies one entry (a link as a link). */
+    /** Answers like Ext4Tree: kinds by lstat, copies one entry (a link as a link). */
     private final ImageTree tree = new ImageTree() {
         @Override
         public void copyOut(List<String> paths, Path root) throws IOException {
@@ -57,7 +57,7 @@ class LinkClosureTest {
         Files.writeString(image.resolve("opt/blas/libblas.so.3"), "blas");
         Files.writeString(image.resolve("opt/blas/big-dir-never-needed/x"), "x");
         Files.createSymbolicLink(image.resolve("etc/alternatives/libblas.so.3"), Path.of("../../opt/blas/libblas.so.3"));
-        // the copied include directory, as rdump leaves it
+        // the copied include directory, as the reader leaves it
         Files.createDirectories(copy.resolve("usr/lib"));
         Files.createSymbolicLink(copy.resolve("usr/lib/libblas.so.3"), Path.of("/etc/alternatives/libblas.so.3"));
         Files.createSymbolicLink(copy.resolve("usr/lib/libgone.so.1"), Path.of("/nowhere/deeper/libgone.so.1"));
@@ -73,7 +73,7 @@ class LinkClosureTest {
 
     @Test
     void linksLeavingTheCopyAreCompletedFromTheImageEntryByEntry() throws Exception {
-        int fetched = new LinkClosure(copy, tree, Sandbox.forThisProcess()).complete();
+        int fetched = new LinkClosure(copy, tree).complete();
 
         String real = new RootResolver(copy, (parent, name, candidate) -> { }).resolve("usr/lib/libblas.so.3");
         assertThat(real).as("resolves in the copy as in the image").isEqualTo("opt/blas/libblas.so.3");
@@ -90,10 +90,10 @@ class LinkClosureTest {
 
     @Test
     void aCompletedCopyAsksTheImageOnlyForWhatItLacks() throws Exception {
-        new LinkClosure(copy, tree, Sandbox.forThisProcess()).complete();
+        new LinkClosure(copy, tree).complete();
         asked.clear();
 
-        int fetched = new LinkClosure(copy, tree, Sandbox.forThisProcess()).complete();
+        int fetched = new LinkClosure(copy, tree).complete();
         assertThat(asked).containsExactly("/nowhere"); // a fresh closure learns again that the image lacks it
         assertThat(fetched).isEqualTo(1);
     }
