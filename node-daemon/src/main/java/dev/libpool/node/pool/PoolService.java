@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -104,6 +105,7 @@ public final class PoolService {
                 Optional<String> serving = verifiedCurrent();
                 PoolFailure failure = null;
                 Selection selection = null;
+                List<String> readerSkipped = List.of();
                 try {
                     Optional<String> memo = memoKey(spec);
                     // an unchanged disk image is not read again: its generation serves, or its failure stands,
@@ -115,6 +117,7 @@ public final class PoolService {
                             selection = new LibrarySelector(spec.effectiveInclude(), spec.getExclude(),
                                     spec.getInclude() != null && !spec.getInclude().isEmpty(),
                                     PoolGeometry.maxBytes(spec.getMaxSize()), sourceFacts).select(tree.root(), tree.field());
+                            readerSkipped = tree.skipped();
                             FaultPoint.reach(FaultPoint.Step.SELECTED);
                             String built = generations.buildIfChanged(spec, generation(), selection, serving, store);
                             if (!serving.equals(Optional.of(built))) {
@@ -141,7 +144,9 @@ public final class PoolService {
                 state.setReason("Published");
                 state.setMessage("serving " + state.getImage().getLibraryCount() + " libraries from " + store.stableFile()
                         + (selection == null || selection.skipped().isEmpty() ? "" : "; skipped " + selection.skipped().size()
-                        + " matched path(s), e.g. " + selection.skipped().get(0)));
+                        + " matched path(s), e.g. " + selection.skipped().get(0))
+                        + (readerSkipped.isEmpty() ? "" : "; the image reader left out " + readerSkipped.size()
+                        + " entr(ies), e.g. " + readerSkipped.get(0)));
                 return new Result(state, store.stableFile());
             }
         } catch (PoolFailure f) {

@@ -57,13 +57,13 @@ public final class DiskImageReader {
             Files.createDirectory(tree.root());
             Ext4Tree ext4 = new Ext4Tree(Ext4Volume.open(disk, root.offset()), budget);
             ext4.copyOut(prefixes.stream().map(p -> "/" + p).toList(), tree.root());
-            int fetched = new LinkClosure(tree.root(), ext4).complete();
             List<String> skipped = ext4.skipped();
+            int fetched = new LinkClosure(tree.root(), ext4).complete(skipped);
             LOG.info(() -> String.format("read %s (%s, %s) in %.1f s: %d entries, %d bytes; %d link target(s) taken "
                     + "from outside the include directories; %d entr(ies) skipped%s", field, root.where(),
                     root.filesystem().apiName(), (System.nanoTime() - start) / 1e9, budget.entries(), budget.bytes(),
                     fetched, skipped.size(), skipped.isEmpty() ? "" : ", e.g. " + skipped.subList(0, Math.min(5, skipped.size()))));
-            return tree;
+            return new SourceTree(tree.root(), field, scratch, List.copyOf(skipped));
         } catch (DiskFormatException e) {
             tree.close();
             throw failure(field, e);

@@ -54,9 +54,9 @@ class DiskImageSourceIT {
     void host() throws Exception {
         RootHost.assumeRoot();
         RootHost.assumeTool("/usr/bin/mkfs.erofs");
-        assumeTool("/usr/bin/qemu-img", "qemu-utils");
-        assumeTool("/usr/sbin/mke2fs", "e2fsprogs");
-        assumeTool("/usr/sbin/sfdisk", "fdisk");
+        DiskImages.assumeTool("/usr/bin/qemu-img", "qemu-utils");
+        DiskImages.assumeTool("/usr/sbin/mke2fs", "e2fsprogs");
+        DiskImages.assumeTool("/usr/sbin/sfdisk", "fdisk");
         dir = Files.createTempDirectory(Path.of("/var/tmp"), "libpool-disk-");
         tree = dir.resolve("guest-root");
         DiskImages.guestTree(tree, LIBRARIES);
@@ -244,7 +244,7 @@ class DiskImageSourceIT {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"mkfs.xfs, xfs, 320", "mkfs.btrfs, btrfs, 160"})
     void xfsAndBtrfsRootsFailAsUnsupportedNamingTheWayOut(String mkfs, String fs, int mib) throws Exception {
-        assumeTool("/usr/sbin/" + mkfs, fs.equals("xfs") ? "xfsprogs" : "btrfs-progs");
+        DiskImages.assumeTool("/usr/sbin/" + mkfs, fs.equals("xfs") ? "xfsprogs" : "btrfs-progs");
         Path image = DiskImages.foreignRoot(mkfs, mib, dir);
         PoolService.Result r = reconcile(pool(PoolSource.diskImage(image.toString()), s -> { }));
 
@@ -271,15 +271,6 @@ class DiskImageSourceIT {
             public void close() {
             }
         };
-    }
-
-    private static void assumeTool(String path, String debianPackage) {
-        boolean present = Files.isExecutable(Path.of(path));
-        if (!present) {
-            System.out.println("SKIPPED: " + path + " is missing: apt-get install " + debianPackage
-                    + " (./libpool test installs it)");
-        }
-        org.junit.jupiter.api.Assumptions.assumeTrue(present, path + " missing: apt-get install " + debianPackage);
     }
 
     private Path image(String format, String label) throws Exception {

@@ -125,6 +125,25 @@ final class DiskImages {
         assertThat(p.waitFor()).as("sfdisk: " + out).isZero();
     }
 
+    static void assumeTool(String path, String debianPackage) {
+        boolean present = Files.isExecutable(Path.of(path));
+        if (!present) {
+            System.out.println("SKIPPED: " + path + " is missing: apt-get install " + debianPackage
+                    + " (./libpool test installs it)");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(present, path + " missing: apt-get install " + debianPackage);
+    }
+
+    /** The host tools the disk-image tests make their images with. */
+    static void assumeImageTools() {
+        dev.libpool.node.RootHost.assumeRoot();
+        dev.libpool.node.RootHost.assumeTool("/usr/bin/mkfs.erofs");
+        assumeTool("/usr/bin/qemu-img", "qemu-utils");
+        assumeTool("/usr/sbin/mke2fs", "e2fsprogs");
+        assumeTool("/usr/sbin/debugfs", "e2fsprogs");
+        assumeTool("/usr/sbin/sfdisk", "fdisk");
+    }
+
     static void run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(new ArrayList<>(List.of(cmd))).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -73,7 +73,7 @@ class LinkClosureTest {
 
     @Test
     void linksLeavingTheCopyAreCompletedFromTheImageEntryByEntry() throws Exception {
-        int fetched = new LinkClosure(copy, tree).complete();
+        int fetched = new LinkClosure(copy, tree).complete(new java.util.ArrayList<>());
 
         String real = new RootResolver(copy, (parent, name, candidate) -> { }).resolve("usr/lib/libblas.so.3");
         assertThat(real).as("resolves in the copy as in the image").isEqualTo("opt/blas/libblas.so.3");
@@ -90,10 +90,10 @@ class LinkClosureTest {
 
     @Test
     void aCompletedCopyAsksTheImageOnlyForWhatItLacks() throws Exception {
-        new LinkClosure(copy, tree).complete();
+        new LinkClosure(copy, tree).complete(new java.util.ArrayList<>());
         asked.clear();
 
-        int fetched = new LinkClosure(copy, tree).complete();
+        int fetched = new LinkClosure(copy, tree).complete(new java.util.ArrayList<>());
         assertThat(asked).containsExactly("/nowhere"); // a fresh closure learns again that the image lacks it
         assertThat(fetched).isEqualTo(1);
     }
