@@ -319,7 +319,8 @@ public final class PoolService {
 
     private Result failed(NodePoolState state, PoolFailure f, Optional<String> serving) {
         LOG.warning(() -> "pool " + state.getName() + ": " + f.reason() + ": " + f.getMessage());
-        state.setState(NodePoolState.State.Failed);
+        // a read off the pass is not a failure: Building, with the last good generation serving meanwhile
+        state.setState(f.reason() == Reason.DiskImageReading ? NodePoolState.State.Building : NodePoolState.State.Failed);
         state.setReason(f.reason().name());
         String message = f.getMessage();
         state.setMessage(message + serving.map(d -> (message.endsWith(".") ? " " : ". ") + "The last good generation sha256:"

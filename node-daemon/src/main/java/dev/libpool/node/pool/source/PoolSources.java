@@ -29,6 +29,7 @@ public final class PoolSources {
     private final Path proc;
     private final String helperDiskDir;
     private final Path hostProc;
+    private BackgroundReads reads;
 
     /** @param containerDiskRoot where this process sees the containerDisk volumes ({@link ContainerDiskSource#MOUNT_ROOT}) */
     public PoolSources(HostPaths paths, Path containerDiskRoot) {
@@ -52,6 +53,12 @@ public final class PoolSources {
 
     public static PoolSources onHost(HostPaths paths) {
         return new PoolSources(paths, Path.of(ContainerDiskSource.MOUNT_ROOT));
+    }
+
+    /** Disk images are then read on {@code reads}' thread, off the caller's pass; without, in the caller. */
+    public PoolSources readingIn(BackgroundReads reads) {
+        this.reads = reads;
+        return this;
     }
 
     /** The disk file and, when it is reached through a helper container's root, that helper. */
@@ -120,9 +127,17 @@ public final class PoolSources {
                 options.getFilesystem() == null ? null : options.getFilesystem().name());
         Located disk = locate(pool, source);
         String field = field(source);
-        try (FileChannel image = openOnce(disk, field)) {
-            return DiskImageReader.extract(image, field, hints, GlobMatcher.walkRoots(include), paths.buildDir(), maxSize);
+        BackgroundReads.Read read = buildDir -> {
+            try (FileChannel image = openOnce(disk, field)) {
+                return DiskImageReader.extract(image, field, hints, GlobMatcher.walkRoots(include), buildDir, maxSize);
+            }
+        };
+        if (reads == null) {
+            return read.run(paths.buildDir());
         }
+        String key = contentKey(pool, source).orElse(disk.file().toString()) + "|" + include + "|" + maxSize + "|"
+                + hints + "|" + field;
+        return reads.take(pool, key, field, read);
     }
 
     /**

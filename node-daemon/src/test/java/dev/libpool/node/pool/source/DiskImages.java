@@ -125,6 +125,32 @@ final class DiskImages {
         assertThat(p.waitFor()).as("sfdisk: " + out).isZero();
     }
 
+    /** {@code dirs} directories under {@code dir}/many of {@code perDir} links each (to nothing). */
+    static void manyLinks(Path dir, int dirs, int perDir) throws IOException {
+        for (int d = 0; d < dirs; d++) {
+            // spread over directories: mke2fs -d inserts an entry by scanning its directory
+            Path sub = Files.createDirectories(dir.resolve("many/d" + d));
+            for (int i = 0; i < perDir; i++) {
+                Files.createSymbolicLink(sub.resolve("l" + i), Path.of("../../libgone.so.1"));
+            }
+        }
+    }
+
+    /** {@code dirs} directories under {@code dir}/many of {@code perDir} hard links each, to four files. */
+    static void manyHardLinks(Path dir, int dirs, int perDir) throws IOException {
+        Path many = Files.createDirectories(dir.resolve("many"));
+        Path[] targets = new Path[4]; // ext4 allows 65,000 links to one inode
+        for (int f = 0; f < targets.length; f++) {
+            targets[f] = Files.writeString(many.resolve("h" + f), "x");
+        }
+        for (int d = 0; d < dirs; d++) {
+            Path sub = Files.createDirectory(many.resolve("d" + d));
+            for (int i = 0; i < perDir; i++) {
+                Files.createLink(sub.resolve("h" + i), targets[(d * perDir + i) % targets.length]);
+            }
+        }
+    }
+
     static void assumeTool(String path, String debianPackage) {
         boolean present = Files.isExecutable(Path.of(path));
         if (!present) {
