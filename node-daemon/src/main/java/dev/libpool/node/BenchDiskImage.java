@@ -27,8 +27,8 @@ import java.util.stream.Stream;
 
 /**
  * {@code bench pool --disk-image FILE}: how fast a pool is built from a guest disk image with the default include:
- * reading the image (qemu-img to raw for qcow2, partition table, debugfs copy of the library directories and
- * the link targets outside them), then selection and the EROFS build as for a hostPath.
+ * reading the image (qcow2 decoding, partition table, the ext4 copy of the library directories and the link
+ * targets outside them, all in Java), then selection and the EROFS build as for a hostPath.
  */
 final class BenchDiskImage {
 
