@@ -114,7 +114,8 @@ final class Ext4Volume {
     List<Run> runs(Ext4Inode inode, long blocks) throws IOException, DiskFormatException {
         List<Run> runs = new ArrayList<>();
         if (inode.usesExtents()) {
-            extents(inode.blocks(), MAX_DEPTH + 1, blocks, runs, inode.number());
+            // a sound tree has no more nodes than blocks it maps, in logical order without overlap
+            extents(inode.blocks(), MAX_DEPTH + 1, blocks, runs, inode.number(), new long[] {Math.max(16, blocks), 0});
         } else {
             for (int i = 0; i < 15 && blocks > 0; i++) {
                 long ptr = Integer.toUnsignedLong(inode.blocks().getInt(i * 4));
@@ -157,7 +158,8 @@ final class Ext4Volume {
         }
     }
 
-    private void extents(ByteBuffer node, int parentDepth, long limit, List<Run> runs, long inode)
+    /** @param walk {nodes still allowed, the next logical block an extent may start at} */
+    private void extents(ByteBuffer node, int parentDepth, long limit, List<Run> runs, long inode, long[] walk)
             throws IOException, DiskFormatException {
         int magic = node.getShort(0) & 0xffff;
         int entries = node.getShort(2) & 0xffff;
@@ -171,10 +173,16 @@ final class Ext4Volume {
             if (logical >= limit) {
                 return;
             }
+            if (logical < walk[1]) {
+                throw corrupt("the extent tree of inode " + inode + " is out of order or overlaps at block " + logical);
+            }
             if (depth > 0) {
                 long child = Integer.toUnsignedLong(node.getInt(at + 4)) | (long) (node.getShort(at + 8) & 0xffff) << 32;
                 checkBlock(child, "an extent index of inode " + inode);
-                extents(read(child * blockSize, blockSize), depth, limit, runs, inode);
+                if (--walk[0] < 0) {
+                    throw corrupt("the extent tree of inode " + inode + " has more nodes than blocks");
+                }
+                extents(read(child * blockSize, blockSize), depth, limit, runs, inode, walk);
                 continue;
             }
             int len = node.getShort(at + 4) & 0xffff;
@@ -183,6 +191,7 @@ final class Ext4Volume {
             long start = (long) (node.getShort(at + 6) & 0xffff) << 32 | Integer.toUnsignedLong(node.getInt(at + 8));
             checkBlock(start, "an extent of inode " + inode);
             checkBlock(start + length - 1, "an extent of inode " + inode);
+            walk[1] = logical + Math.max(1, length);
             if (!unwritten) { // unwritten extents read as zeros: a hole here
                 runs.add(new Run(logical, start, length));
             }
