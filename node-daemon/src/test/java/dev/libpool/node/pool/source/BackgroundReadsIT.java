@@ -2,13 +2,10 @@ package dev.libpool.node.pool.source;
 
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.PoolSource;
-import dev.libpool.node.RootHost;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.pool.ErofsImageBuilder;
 import dev.libpool.node.pool.PoolService;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -24,22 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the reader thread, the other pool is built and served; the hostile one is Building meanwhile, then fails with
  * its reason on the pass the finished read asks for.
  */
-class BackgroundReadsIT {
+class BackgroundReadsIT extends ImageWorkspace {
 
-    private Path dir;
-
-    @BeforeEach
-    void host() throws Exception {
-        DiskImages.assumeImageTools();
-        dir = Files.createTempDirectory(Path.of("/var/tmp"), "libpool-background-");
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        if (dir != null) {
-            RootHost.cleanUp(dir);
-        }
-    }
 
     @Test
     void theOtherPoolIsServedWhileAHostileImageIsRead() throws Exception {
@@ -47,9 +30,7 @@ class BackgroundReadsIT {
         DiskImages.guestTree(hostile, 2);
         DiskImages.manyHardLinks(hostile.resolve("usr/lib/x86_64-linux-gnu"), 700, 300);
         Path image = DiskImages.rawImage(hostile, dir.resolve("hostile.raw"), null, 160);
-        Path tree = dir.resolve("good-root");
-        DiskImages.guestTree(tree, 4);
-        HostPaths paths = new HostPaths(Path.of("/"), dir.resolve("state").toString());
+        HostPaths paths = paths();
         CountDownLatch readEnded = new CountDownLatch(1);
 
         try (BackgroundReads reads = new BackgroundReads(paths.buildDir(), readEnded::countDown)) {

@@ -1,11 +1,8 @@
 package dev.libpool.node.pool.source;
 
 import dev.libpool.api.v1alpha1.PoolSource;
-import dev.libpool.node.RootHost;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.pool.PoolService;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -22,26 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * within seconds, with their reason; a full scratch disk is the node's problem (MediumFull, tried again on the
  * next pass), never the image's.
  */
-class DiskImageBudgetIT {
-
-    private Path dir;
-    private Path tree;
-    private int states;
-
-    @BeforeEach
-    void host() throws Exception {
-        DiskImages.assumeImageTools();
-        dir = Files.createTempDirectory(Path.of("/var/tmp"), "libpool-budget-");
-        tree = dir.resolve("guest-root");
-        DiskImages.guestTree(tree, 4);
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        if (dir != null) {
-            RootHost.cleanUp(dir);
-        }
-    }
+class DiskImageBudgetIT extends ImageWorkspace {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
@@ -128,7 +106,4 @@ class DiskImageBudgetIT {
         assertThat(roomy.ready()).as("not remembered as the image's failure: " + roomy.state().getMessage()).isTrue();
     }
 
-    private HostPaths paths() {
-        return new HostPaths(Path.of("/"), dir.resolve("state-" + ++states).toString());
-    }
 }

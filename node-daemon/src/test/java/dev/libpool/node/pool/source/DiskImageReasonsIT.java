@@ -2,11 +2,8 @@ package dev.libpool.node.pool.source;
 
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.PoolSource;
-import dev.libpool.node.RootHost;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.pool.PoolService;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -22,26 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Every image libpool cannot read fails with the reason that says why, and a message naming the fix: unsupported
  * formats and features are not "corrupt", damage is not "unknown", and nothing stays mounted after the failure.
  */
-class DiskImageReasonsIT {
-
-    private Path dir;
-    private Path tree;
-    private int states;
-
-    @BeforeEach
-    void host() throws Exception {
-        DiskImages.assumeImageTools();
-        dir = Files.createTempDirectory(Path.of("/var/tmp"), "libpool-reasons-");
-        tree = dir.resolve("guest-root");
-        DiskImages.guestTree(tree, 4);
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        if (dir != null) {
-            RootHost.cleanUp(dir);
-        }
-    }
+class DiskImageReasonsIT extends ImageWorkspace {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
@@ -154,7 +132,4 @@ class DiskImageReasonsIT {
         DiskImages.run(cmd.toArray(String[]::new));
     }
 
-    private HostPaths paths() {
-        return new HostPaths(Path.of("/"), dir.resolve("state-" + ++states).toString());
-    }
 }

@@ -2,10 +2,8 @@ package dev.libpool.node.pool.source;
 
 import dev.libpool.api.v1alpha1.NodePoolState;
 import dev.libpool.api.v1alpha1.PoolSource;
-import dev.libpool.node.RootHost;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.pool.PoolService;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,33 +28,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  * directory) and a world-writable directory are planted, and no image, however its bytes change while it is
  * read, publishes a byte of the one or writes into the other.
  */
-class HostileDiskImageIT {
+class HostileDiskImageIT extends ImageWorkspace {
 
-    private Path dir;
-    private Path tree;
     private Path secretDir;
     private Path writable;
     private String marker;
-    private int states;
 
     @BeforeEach
-    void host() throws Exception {
-        DiskImages.assumeImageTools();
-        dir = Files.createTempDirectory(Path.of("/var/tmp"), "libpool-hostile-");
-        tree = dir.resolve("guest-root");
-        DiskImages.guestTree(tree, 4);
+    void plant() throws Exception {
         marker = "LIBPOOL-SECRET-" + System.nanoTime();
         secretDir = Files.createDirectory(dir.resolve("secret"), PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------")));
         writable = Files.createDirectory(dir.resolve("world-writable"));
         Files.setPosixFilePermissions(writable, PosixFilePermissions.fromString("rwxrwxrwx"));
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        if (dir != null) {
-            RootHost.cleanUp(dir);
-        }
     }
 
     /** A raw disk of a guest root with one more library that carries the marker: the node's secret. */
@@ -180,7 +164,4 @@ class HostileDiskImageIT {
         return false;
     }
 
-    private HostPaths paths() {
-        return new HostPaths(Path.of("/"), dir.resolve("state-" + ++states).toString());
-    }
 }
