@@ -70,7 +70,8 @@ class DiskImageSourceIT {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"raw, gpt", "qcow2, gpt", "qcow2, dos", "raw, none"})
+    @CsvSource({"raw, gpt", "qcow2, gpt", "qcow2, dos", "raw, none", "qcow2-v2-plain, gpt", "raw-ext2, dos",
+        "raw-ext3, none"})
     void theImageGivesTheHostPathPoolOfItsTreeAndStaysUnchanged(String format, String label) throws Exception {
         Path image = image(format, label);
         if (label.equals("none")) { // a name that debugfs would otherwise take for "name?io_options"
@@ -273,9 +274,20 @@ class DiskImageSourceIT {
         };
     }
 
+    /** raw or qcow2 (compressed v3; "qcow2-v2-plain": compat 0.10, uncompressed), ext4 unless "raw-ext2"/"raw-ext3". */
     private Path image(String format, String label) throws Exception {
-        Path raw = DiskImages.rawImage(tree, dir.resolve("disk-" + label + ".raw"), label.equals("none") ? null : label, 48);
-        return format.equals("raw") ? raw : DiskImages.qcow2(raw, dir.resolve("disk.qcow2"));
+        String fs = format.startsWith("raw-") ? format.substring(4) : "ext4";
+        Path raw = DiskImages.rawImage(tree, dir.resolve("disk-" + label + ".raw"), label.equals("none") ? null : label,
+                48, fs);
+        if (format.startsWith("raw")) {
+            return raw;
+        }
+        if (format.equals("qcow2-v2-plain")) {
+            DiskImages.run("qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", "-o", "compat=0.10", raw.toString(),
+                    dir.resolve("disk.qcow2").toString());
+            return dir.resolve("disk.qcow2");
+        }
+        return DiskImages.qcow2(raw, dir.resolve("disk.qcow2"));
     }
 
     private PoolService.Result reconcile(SharedLibraryPool pool) {

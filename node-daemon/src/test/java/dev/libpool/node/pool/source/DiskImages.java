@@ -83,9 +83,14 @@ final class DiskImages {
 
     /** A raw disk of {@code mib} MiB: with label "gpt" or "dos" a partition table (root in partition 2), else a bare ext4. */
     static Path rawImage(Path tree, Path file, String label, int mib) throws Exception {
+        return rawImage(tree, file, label, mib, "ext4");
+    }
+
+    /** The same with the file system type {@code fs} (ext2, ext3, ext4: block maps or extents). */
+    static Path rawImage(Path tree, Path file, String label, int mib, String fs) throws Exception {
         run("truncate", "-s", mib + "M", file.toString());
         if (label == null) {
-            run("mke2fs", "-q", "-F", "-t", "ext4", "-d", tree.toString(), file.toString());
+            run("mke2fs", "-q", "-F", "-t", fs, "-d", tree.toString(), file.toString());
             return file;
         }
         // partition 1: a small one without a file system (like a BIOS boot partition); partition 2: the root
@@ -93,7 +98,7 @@ final class DiskImages {
         String small = label.equals("gpt") ? "21686148-6449-6E6F-744E-656564454649" : "ef";
         sfdisk(file, "label: " + label + "\nstart=2048, size=2048, type=" + small + "\nstart=4096, type=" + type + "\n");
         long rootMib = mib - 3;
-        run("mke2fs", "-q", "-F", "-t", "ext4", "-d", tree.toString(), "-E", "offset=" + 4096L * 512, file.toString(),
+        run("mke2fs", "-q", "-F", "-t", fs, "-d", tree.toString(), "-E", "offset=" + 4096L * 512, file.toString(),
                 (rootMib - 1) + "M");
         return file;
     }
