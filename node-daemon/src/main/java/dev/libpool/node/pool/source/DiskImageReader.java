@@ -78,7 +78,10 @@ public final class DiskImageReader {
                         + e.getMessage() + "): free space on the node's disk (the read needs up to "
                         + ReadBudget.BYTES_PER_MAX_SIZE + " x spec.maxSize there); retried every pass", e);
             }
-            throw e;
+            // the node's fault, not the image's (it is retried), but a failure of this pool like any other: its
+            // empty medium is unmounted and the last good generation keeps serving
+            throw new PoolFailure(Reason.HostError, field + ": reading the image failed on this node (" + e
+                    + "); retried every pass", e);
         } catch (PoolFailure e) {
             tree.close();
             throw e;
