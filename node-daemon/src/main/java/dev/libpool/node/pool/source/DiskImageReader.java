@@ -39,9 +39,14 @@ public final class DiskImageReader {
      */
     public static SourceTree extract(FileChannel image, String field, Hints hints, List<String> prefixes, Path buildDir,
                                      long maxSize) throws PoolFailure, IOException {
-        Files.createDirectories(buildDir);
-        // under the staging prefix: what an interrupted read leaves is removed at the next pass's start
-        Path scratch = Files.createTempDirectory(buildDir, ErofsImageBuilder.STAGING_PREFIX + "disk-");
+        Path scratch;
+        try {
+            Files.createDirectories(buildDir);
+            // under the staging prefix: what an interrupted read leaves is removed at the next pass's start
+            scratch = Files.createTempDirectory(buildDir, ErofsImageBuilder.STAGING_PREFIX + "disk-");
+        } catch (IOException e) {
+            throw nodeFailure(field, buildDir, e);
+        }
         SourceTree tree = new SourceTree(scratch.resolve("root"), field, scratch);
         try {
             long start = System.nanoTime();
@@ -73,15 +78,7 @@ public final class DiskImageReader {
             if (format != null) {
                 throw failure(field, format);
             }
-            if (full(e)) {
-                throw new PoolFailure(Reason.MediumFull, field + ": the scratch directory " + buildDir + " is full ("
-                        + e.getMessage() + "): free space on the node's disk (the read needs up to "
-                        + ReadBudget.BYTES_PER_MAX_SIZE + " x spec.maxSize there); retried every pass", e);
-            }
-            // the node's fault, not the image's (it is retried), but a failure of this pool like any other: its
-            // empty medium is unmounted and the last good generation keeps serving
-            throw new PoolFailure(Reason.HostError, field + ": reading the image failed on this node (" + e
-                    + "); retried every pass", e);
+            throw nodeFailure(field, buildDir, e);
         } catch (PoolFailure e) {
             tree.close();
             throw e;
@@ -114,6 +111,20 @@ public final class DiskImageReader {
         return new PoolFailure(e.reason(), field + (e.getMessage().startsWith("is ") || e.getMessage().startsWith("has ")
                 || e.getMessage().startsWith("keeps ") || e.getMessage().startsWith("uses ") ? " " : ": ")
                 + e.getMessage(), e);
+    }
+
+    /**
+     * An I/O error of the node, not of the image: retried every pass, and a failure of this pool like any other (its
+     * empty medium unmounted, the last good generation serving), never an exception escaping the pass.
+     */
+    private static PoolFailure nodeFailure(String field, Path buildDir, IOException e) {
+        if (full(e)) {
+            return new PoolFailure(Reason.MediumFull, field + ": the scratch directory " + buildDir + " is full ("
+                    + e.getMessage() + "): free space on the node's disk (the read needs up to "
+                    + ReadBudget.BYTES_PER_MAX_SIZE + " x spec.maxSize there); retried every pass", e);
+        }
+        return new PoolFailure(Reason.HostError, field + ": reading the image failed on this node (" + e
+                + "); retried every pass", e);
     }
 
     private static boolean full(IOException e) {
