@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -104,16 +105,19 @@ public final class PoolService {
                 Optional<String> serving = verifiedCurrent();
                 PoolFailure failure = null;
                 Selection selection = null;
+                List<String> readerSkipped = List.of();
                 try {
                     Optional<String> memo = memoKey(spec);
                     // an unchanged disk image is not read again: its generation serves, or its failure stands,
                     // unless what guests touched settled and the serving generation is to be laid out from it
                     if (memo.isEmpty() || generations.wantsRelayout(spec, serving)
                             || !SourceMemo.unchanged(paths.metaDir(name()), memo.get(), serving)) {
-                        try (SourceTree tree = sources.open(name(), spec.getSource(), spec.effectiveInclude())) {
+                        try (SourceTree tree = sources.open(name(), spec.getSource(), spec.effectiveInclude(),
+                                PoolGeometry.maxBytes(spec.getMaxSize()))) {
                             selection = new LibrarySelector(spec.effectiveInclude(), spec.getExclude(),
                                     spec.getInclude() != null && !spec.getInclude().isEmpty(),
                                     PoolGeometry.maxBytes(spec.getMaxSize()), sourceFacts).select(tree.root(), tree.field());
+                            readerSkipped = tree.skipped();
                             FaultPoint.reach(FaultPoint.Step.SELECTED);
                             String built = generations.buildIfChanged(spec, generation(), selection, serving, store);
                             if (!serving.equals(Optional.of(built))) {
@@ -140,7 +144,9 @@ public final class PoolService {
                 state.setReason("Published");
                 state.setMessage("serving " + state.getImage().getLibraryCount() + " libraries from " + store.stableFile()
                         + (selection == null || selection.skipped().isEmpty() ? "" : "; skipped " + selection.skipped().size()
-                        + " matched path(s), e.g. " + selection.skipped().get(0)));
+                        + " matched path(s), e.g. " + selection.skipped().get(0))
+                        + (readerSkipped.isEmpty() ? "" : "; the image reader left out " + readerSkipped.size()
+                        + " entr(ies), e.g. " + readerSkipped.get(0)));
                 return new Result(state, store.stableFile());
             }
         } catch (PoolFailure f) {
@@ -313,7 +319,8 @@ public final class PoolService {
 
     private Result failed(NodePoolState state, PoolFailure f, Optional<String> serving) {
         LOG.warning(() -> "pool " + state.getName() + ": " + f.reason() + ": " + f.getMessage());
-        state.setState(NodePoolState.State.Failed);
+        // a read off the pass is not a failure: Building, with the last good generation serving meanwhile
+        state.setState(f.reason() == Reason.DiskImageReading ? NodePoolState.State.Building : NodePoolState.State.Failed);
         state.setReason(f.reason().name());
         String message = f.getMessage();
         state.setMessage(message + serving.map(d -> (message.endsWith(".") ? " " : ". ") + "The last good generation sha256:"
