@@ -13,11 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 /**
  * A pool's dedicated, size-limited tmpfs (or hugetlbfs), or for PageCache a plain directory on the state
@@ -25,8 +25,9 @@ import java.util.logging.Logger;
  *
  * <p>Layout of {@code <state>/pools/<pool>/} (the mount point): {@code <sha256>.img} per generation and
  * {@code pool.img}, a hard link to the current one that VMs attach. Publishing renames a new link over
- * pool.img, so running QEMUs keep the inode they map. Every generation is root-owned, 0444 and immutable
- * (FS_IMMUTABLE_FL) where the medium supports it; the daemon lifts the flag only to rename or remove.
+ * pool.img, so running QEMUs keep the inode they map. Every generation is owned by KubeVirt's qemu user, 0444 and
+ * immutable (FS_IMMUTABLE_FL) where the medium supports it, and a mounted medium is read-only except while the daemon
+ * changes it ({@link PoolProtection} says why); the daemon lifts the flag only to rename or remove.
  */
 public final class PoolStore {
 
@@ -40,9 +41,11 @@ public final class PoolStore {
     private final String pool;
     private final PoolMedium medium;
     private final long mediumSize;
+    private final PoolProtection protection;
 
     public PoolStore(Path dir, Natives natives, String pool, PoolMedium medium, long mediumSize) {
         this.dir = dir;
+        this.protection = new PoolProtection(dir, natives);
         this.natives = natives;
         this.pool = pool;
         this.medium = medium;
@@ -78,7 +81,8 @@ public final class PoolStore {
                             + Long.toHexString(natives.filesystemType(dir)) + " from an earlier medium, not a directory "
                             + "on the node's disk for PageCache: unmount it once no VM uses the pool, or set spec.medium to match");
                 }
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+                Files.setPosixFilePermissions(dir, PoolProtection.DIR_MODE);
+                protection.enforce(publishedFiles(), this::isDaemons);
                 return;
             }
             if (!isMountPoint()) {
@@ -93,6 +97,7 @@ public final class PoolStore {
                         + Long.toHexString(type) + ", not " + medium + ": unmount it once no VM uses the pool, "
                         + "or set spec.medium to match");
             }
+            protection.enforce(publishedFiles(), this::isDaemons);
         } catch (IOException e) {
             throw new PoolFailure(medium == PoolMedium.hugetlbfs ? Reason.MediumFull : Reason.HostError,
                     "cannot mount " + medium + " at " + dir + ": " + e.getMessage()
@@ -106,7 +111,28 @@ public final class PoolStore {
     }
 
     public boolean isMountPoint() throws IOException {
-        return Files.isDirectory(dir) && !Files.getAttribute(dir, "unix:dev").equals(Files.getAttribute(dir.getParent(), "unix:dev"));
+        return PoolProtection.isMountPoint(dir);
+    }
+
+    /**
+     * Re-asserts the protection of the directory, every generation and pool.img (see {@link PoolProtection});
+     * returns what it found changed. {@link #ensureMounted()} runs it on every pass.
+     */
+    public List<String> enforceProtection() throws IOException {
+        return protection.enforce(publishedFiles(), this::isDaemons);
+    }
+
+    /** A regular file under a name the daemon gives: a generation, pool.img or an interrupted publish's temporary. */
+    private boolean isDaemons(Path entry) {
+        String name = entry.getFileName().toString();
+        return Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS) && (name.equals(STABLE_NAME)
+                || name.matches("[0-9a-f]{64}" + Pattern.quote(IMAGE_SUFFIX)) || name.startsWith(TEMP_PREFIX));
+    }
+
+    private List<Path> publishedFiles() throws IOException {
+        List<Path> files = generations();
+        files.add(stableFile());
+        return files;
     }
 
     /** Detaches the medium (tests and pool removal only: never while a VM may map the pool). */
@@ -190,18 +216,22 @@ public final class PoolStore {
 
     /** Copies a built image in, then switches pool.img to it atomically. Returns the generation file. */
     public Path publish(BuiltImage image) throws PoolFailure, IOException {
+        return protection.<Path, PoolFailure>writable(() -> publishWritable(image));
+    }
+
+    private Path publishWritable(BuiltImage image) throws PoolFailure, IOException {
         Path temp = dir.resolve(TEMP_PREFIX + image.sha256());
         Path generation = generationFile(image.sha256());
         Path tempLink = dir.resolve(TEMP_PREFIX + STABLE_NAME);
         try {
-            Files.deleteIfExists(temp);
-            Files.deleteIfExists(tempLink);
+            remove(temp); // a killed daemon's leftovers: the link may share a protected generation's inode
+            remove(tempLink);
             if (Files.getFileStore(dir).getUsableSpace() < image.dataBytes()) {
                 throw full(image, null);
             }
             FaultPoint.reach(FaultPoint.Step.SPACE_CHECKED);
             copyIn(image, temp);
-            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("r--r--r--"));
+            PoolProtection.own(temp);
             FaultPoint.reach(FaultPoint.Step.COPIED);
             unprotect(generation);
             Files.move(temp, generation, StandardCopyOption.ATOMIC_MOVE); // replaces a corrupted one of the same digest
@@ -218,8 +248,8 @@ public final class PoolStore {
             }
             return generation;
         } catch (IOException e) {
-            Files.deleteIfExists(temp);
-            Files.deleteIfExists(tempLink);
+            remove(temp);
+            remove(tempLink);
             if (String.valueOf(e.getMessage()).contains("No space left")) {
                 throw full(image, e);
             }
@@ -259,30 +289,22 @@ public final class PoolStore {
 
     /** Sets the immutable flag; a medium without file attributes (hugetlbfs) keeps 0444 and readonly=on only. */
     public void protect(Path file) throws IOException {
-        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try {
-            natives.setImmutable(file, true);
-        } catch (UnsupportedOperationException e) {
-            LOG.fine(e::getMessage);
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            protection.protect(file);
         }
     }
 
     private void unprotect(Path file) throws IOException {
-        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try {
-            natives.setImmutable(file, false);
-        } catch (UnsupportedOperationException e) {
-            LOG.fine(e::getMessage);
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            protection.unprotect(file);
         }
     }
 
     /** Removes a generation or temporary file; the caller has checked that nothing maps it. */
     public void remove(Path file) throws IOException {
-        unprotect(file);
-        Files.deleteIfExists(file);
+        protection.writable(() -> {
+            unprotect(file);
+            return Files.deleteIfExists(file);
+        });
     }
 }

@@ -148,6 +148,7 @@ class PoolFaultsIT {
         assertThat(service.store().generations()).extracting(PoolStore::digestOf).containsExactly(digest(first));
 
         FaultPoint.clear();
+        natives.remount(filler.getParent(), false); // the daemon keeps its tmpfs read-only between its changes
         Files.delete(filler);
         assertReady(service().reconcile());
     }
@@ -172,6 +173,7 @@ class PoolFaultsIT {
         assertReady(first);
         PoolStore store = service().store() == null ? storeOf(service()) : service().store();
         Path generation = store.generationFile(digest(first));
+        natives.remount(generation.getParent(), false); // the daemon keeps its tmpfs read-only between its changes
         natives.setImmutable(generation, false);
         Files.delete(generation); // pool.img (a hard link) still holds the content
 
@@ -181,6 +183,7 @@ class PoolFaultsIT {
         assertThat(generation).exists();
         assertThat(FileDigest.sha256(afterGeneration.stableFile())).isEqualTo(digest(first));
 
+        natives.remount(generation.getParent(), false);
         natives.setImmutable(store.stableFile(), false);
         Files.delete(store.stableFile());
         PoolService.Result afterStable = service().reconcile();
