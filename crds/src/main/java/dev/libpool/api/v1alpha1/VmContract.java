@@ -56,6 +56,11 @@ public final class VmContract {
      */
     public static final int QEMU_UID = 107;
     public static final int QEMU_GID = 107;
+    /**
+     * The SELinux context of the pool mounts on SELinux nodes: the one KubeVirt's own hostDisk tests mount their tmpfs
+     * with, which QEMU (container_t) may read. "none" (or empty) mounts without a context.
+     */
+    public static final String POOL_MOUNT_SELINUX_CONTEXT = "system_u:object_r:container_file_t:s0";
 
     /** erofs DAX needs the whole device 2 MiB aligned. */
     public static final long DEVICE_ALIGN = 2L << 20;

@@ -9,6 +9,7 @@ import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.host.Natives;
+import dev.libpool.node.host.SelinuxMount;
 import dev.libpool.node.learn.LearnedBuild;
 import dev.libpool.node.learn.PagePresence;
 import dev.libpool.node.learn.UsageLearner;
@@ -201,7 +202,8 @@ public final class PoolService {
         PoolSources.validate(spec.getSource());
         try {
             PoolMedium medium = spec.getMedium() == null ? PoolMedium.tmpfs : spec.getMedium();
-            store = new PoolStore(paths.poolDir(name), natives, name, medium, PoolGeometry.mediumSizeBytes(spec.getMaxSize()));
+            store = new PoolStore(paths.poolDir(name), natives, name, medium, PoolGeometry.mediumSizeBytes(spec.getMaxSize()),
+                    SelinuxMount.effective(paths));
         } catch (IllegalArgumentException e) {
             throw new PoolFailure(Reason.InvalidSpec, e.getMessage(), e);
         }

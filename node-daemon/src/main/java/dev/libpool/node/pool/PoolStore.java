@@ -3,6 +3,7 @@ package dev.libpool.node.pool;
 import dev.libpool.api.v1alpha1.VmContract;
 import dev.libpool.api.v1alpha1.PoolMedium;
 import dev.libpool.node.host.Natives;
+import dev.libpool.node.host.SelinuxMount;
 import dev.libpool.node.pool.PoolFailure.Reason;
 
 import java.io.IOException;
@@ -43,8 +44,12 @@ public final class PoolStore {
     private final long mediumSize;
     private final PoolProtection protection;
 
-    public PoolStore(Path dir, Natives natives, String pool, PoolMedium medium, long mediumSize) {
+    private final String mountContext;
+
+    /** {@code mountContext}: the SELinux context of the medium's mount, empty for none ({@link SelinuxMount#effective}). */
+    public PoolStore(Path dir, Natives natives, String pool, PoolMedium medium, long mediumSize, String mountContext) {
         this.dir = dir;
+        this.mountContext = mountContext;
         this.protection = new PoolProtection(dir, natives);
         this.natives = natives;
         this.pool = pool;
@@ -86,7 +91,8 @@ public final class PoolStore {
                 return;
             }
             if (!isMountPoint()) {
-                String options = "size=" + mediumSize + ",mode=0755" + (medium == PoolMedium.tmpfs ? ",uid=0,gid=0" : "");
+                String options = SelinuxMount.mountData("size=" + mediumSize + ",mode=0755"
+                        + (medium == PoolMedium.tmpfs ? ",uid=0,gid=0" : ""), mountContext);
                 natives.mount("libpool-" + pool, dir, medium.name(), options);
                 LOG.info(() -> "mounted " + medium + " (size " + mediumSize + ") at " + dir);
             }

@@ -89,6 +89,9 @@ class PoolServiceIT {
         assertThat(Files.getAttribute(file, "unix:gid")).isEqualTo(dev.libpool.api.v1alpha1.VmContract.QEMU_GID);
         assertThat(natives.isImmutable(file)).isTrue();
         assertThat(Files.getFileStore(file).isReadOnly()).as("the pool's tmpfs is read-only between publishes").isTrue();
+        String mount = Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+                .filter(l -> l.split(" ")[1].equals(file.getParent().toString())).findFirst().orElseThrow();
+        assertThat(mount).as("SELinux is off here: no context option (HostPaths' default is KubeVirt's)").doesNotContain("context=");
         assertThat(Files.size(file)).isEqualTo(PoolGeometry.deviceSizeBytes(new Quantity("64Mi")));
         NodePoolState state = result.state();
         assertThat(state.getImage().getDigest()).isEqualTo("sha256:" + FileDigest.sha256(file));
