@@ -81,6 +81,9 @@ final class PoolProtection {
 
     /** Sets the immutable flag where the medium has it; true when the file carries it. */
     boolean protect(Path file) throws IOException {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
         try {
             if (!natives.isImmutable(file)) {
                 writable(() -> {
@@ -96,6 +99,9 @@ final class PoolProtection {
     }
 
     void unprotect(Path file) throws IOException {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
         try {
             natives.setImmutable(file, false);
         } catch (UnsupportedOperationException e) {

@@ -239,13 +239,13 @@ public final class PoolStore {
             copyIn(image, temp);
             PoolProtection.own(temp);
             FaultPoint.reach(FaultPoint.Step.COPIED);
-            unprotect(generation);
+            protection.unprotect(generation);
             Files.move(temp, generation, StandardCopyOption.ATOMIC_MOVE); // replaces a corrupted one of the same digest
             FaultPoint.reach(FaultPoint.Step.GENERATION_RENAMED);
             Files.createLink(tempLink, generation);
             FaultPoint.reach(FaultPoint.Step.LINKED);
             Optional<String> previous = currentDigest();
-            unprotect(stableFile());
+            protection.unprotect(stableFile());
             Files.move(tempLink, stableFile(), StandardCopyOption.ATOMIC_MOVE);
             FaultPoint.reach(FaultPoint.Step.SWITCHED);
             protect(generation);
@@ -293,23 +293,15 @@ public final class PoolStore {
         }
     }
 
-    /** Sets the immutable flag; a medium without file attributes (hugetlbfs) keeps 0444 and readonly=on only. */
+    /** Sets the immutable flag; a medium without file attributes (hugetlbfs) keeps 0444 and its read-only mount. */
     public void protect(Path file) throws IOException {
-        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            protection.protect(file);
-        }
-    }
-
-    private void unprotect(Path file) throws IOException {
-        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            protection.unprotect(file);
-        }
+        protection.protect(file);
     }
 
     /** Removes a generation or temporary file; the caller has checked that nothing maps it. */
     public void remove(Path file) throws IOException {
         protection.writable(() -> {
-            unprotect(file);
+            protection.unprotect(file);
             return Files.deleteIfExists(file);
         });
     }

@@ -93,6 +93,8 @@ class PoolFaultsIT {
         assertThat(digest(recovered)).isNotEqualTo(firstDigest);
         assertThat(FileDigest.sha256(recovered.stableFile())).isEqualTo(digest(recovered));
         assertThat(natives.isImmutable(recovered.stableFile())).isTrue();
+        assertThat(Files.getFileStore(recovered.stableFile()).isReadOnly())
+                .as("a daemon killed while its tmpfs was read-write: the next pass makes it read-only again").isTrue();
         assertThat(restarted.store().temporaryFiles()).as("no temporary file left").isEmpty();
         assertThat(restarted.store().generations()).extracting(PoolStore::digestOf).containsExactly(digest(recovered));
         try (Stream<Path> scratch = Files.exists(paths.buildDir()) ? Files.list(paths.buildDir()) : Stream.empty()) {
