@@ -115,11 +115,7 @@ class HookFuzzIT {
         cases.add(Arguments.of("foreign root", good.replace("<domain ", "<dom ").replace("</domain>", "</dom>"),
                 "expected <domain>"));
         cases.add(Arguments.of("namespaced root", good.replace("<domain ", "<domain xmlns='urn:x' "), "expected <domain>"));
-        StringBuilder full = new StringBuilder();
-        for (int slot = 1; slot < 32; slot++) {
-            full.append("<rng model='virtio'><backend model='random'>/dev/urandom</backend><address type='pci' "
-                    + "domain='0x0000' bus='0x00' slot='").append(String.format("0x%02x", slot)).append("' function='0x0'/></rng>");
-        }
+        String full = rngsAt(1, 31);
         cases.add(Arguments.of("every root slot taken", good.replace("</devices>", full + "</devices>"),
                 "no PCI slot on the root bus is surely free"));
         cases.add(Arguments.of("slot not a number", good.replace("</devices>", "<rng model='virtio'><backend "
@@ -176,11 +172,7 @@ class HookFuzzIT {
      */
     @Test
     void scsiDisksReserveASlotForEveryControllerLibvirtAdds() {
-        StringBuilder taken = new StringBuilder();
-        for (int slot = 2; slot <= 0x18; slot++) {
-            taken.append("<rng model='virtio'><backend model='random'>/dev/urandom</backend><address type='pci' "
-                    + "domain='0x0000' bus='0x00' slot='").append(String.format("0x%02x", slot)).append("' function='0x0'/></rng>");
-        }
+        String taken = rngsAt(2, 0x18);
         java.util.function.Function<String, String> domain = dev -> "<domain type='qemu'><name>scsi</name>"
                 + "<memory unit='MiB'>128</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>" + taken
                 + "<disk type='file' device='disk'><source file='/var/lib/s.img'/><target dev='" + dev + "' bus='scsi'/></disk>"
@@ -215,16 +207,22 @@ class HookFuzzIT {
     /** A q35 root bus whose explicit addresses leave fewer free slots than libvirt's root ports need is still refused. */
     @Test
     void aQ35RootBusWithoutRoomForTheRootPortsIsStillRefused() {
-        StringBuilder taken = new StringBuilder();
-        for (int slot = 1; slot <= 0x1a; slot++) {
-            taken.append("<rng model='virtio'><backend model='random'>/dev/urandom</backend><address type='pci' "
-                    + "domain='0x0000' bus='0x00' slot='").append(String.format("0x%02x", slot)).append("' function='0x0'/></rng>");
-        }
+        String taken = rngsAt(1, 0x1a);
         // 4 slots free (0x1b-0x1e); 26 unaddressed devices + 4 implicit + 1 bridge = 31 ports = 4 slots, + 1 margin
         String xml = FuzzDomain.crowdedQ35(14, "").xml().replace("</devices>", taken + "</devices>");
         Processes.Result result = HookRunner.run(vmi(List.of("base", "extra-libs")), xml);
         assertThat(result.exitCode()).as("%s", result).isEqualTo(1);
         assertThat(result.stderr()).startsWith("libpool onDefineDomain: no PCI slot on the root bus is surely free");
+    }
+
+    /** A virtio rng on each root-bus slot from {@code first} to {@code last}, addressed. */
+    private static String rngsAt(int first, int last) {
+        StringBuilder rngs = new StringBuilder();
+        for (int slot = first; slot <= last; slot++) {
+            rngs.append("<rng model='virtio'><backend model='random'>/dev/urandom</backend><address type='pci' "
+                    + "domain='0x0000' bus='0x00' slot='").append(String.format("0x%02x", slot)).append("' function='0x0'/></rng>");
+        }
+        return rngs.toString();
     }
 
     private static String vmi(List<String> pools) {
