@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -100,7 +101,7 @@ public final class PoolService {
             SharedLibraryPoolSpec spec = validate();
             try (StateLock ignored = StateLock.acquire(paths, natives, LOCK_TIMEOUT)) {
                 ErofsImageBuilder.removeLeftovers(paths.buildDir());
-                store.ensureMounted();
+                List<String> restored = store.ensureMounted();
                 claimName();
                 Optional<String> serving = verifiedCurrent();
                 PoolFailure failure = null;
@@ -141,7 +142,8 @@ public final class PoolService {
                 state.setReason("Published");
                 state.setMessage("serving " + state.getImage().getLibraryCount() + " libraries from " + store.stableFile()
                         + (selection == null || selection.skipped().isEmpty() ? "" : "; skipped " + selection.skipped().size()
-                        + " matched path(s), e.g. " + selection.skipped().get(0)));
+                        + " matched path(s), e.g. " + selection.skipped().get(0))
+                        + (restored.isEmpty() ? "" : "; restored its protection: " + String.join("; ", restored)));
                 return new Result(state, store.stableFile());
             }
         } catch (PoolFailure f) {

@@ -75,9 +75,10 @@ public final class PoolStore {
 
     /**
      * Mounts the medium unless it already is (after a daemon restart), then checks its type with statfs.
-     * PageCache mounts nothing: the directory lives on the state directory's own filesystem.
+     * PageCache mounts nothing: the directory lives on the state directory's own filesystem. Returns what the
+     * re-assertion of the pool's protection found changed ({@link #enforceProtection()}).
      */
-    public void ensureMounted() throws PoolFailure {
+    public List<String> ensureMounted() throws PoolFailure {
         try {
             Files.createDirectories(dir);
             if (!medium.mounted()) {
@@ -87,8 +88,7 @@ public final class PoolStore {
                             + "on the node's disk for PageCache: unmount it once no VM uses the pool, or set spec.medium to match");
                 }
                 Files.setPosixFilePermissions(dir, PoolProtection.DIR_MODE);
-                protection.enforce(publishedFiles(), this::isDaemons);
-                return;
+                return enforceProtection();
             }
             if (!isMountPoint()) {
                 String options = SelinuxMount.mountData("size=" + mediumSize + ",mode=0755"
@@ -103,7 +103,7 @@ public final class PoolStore {
                         + Long.toHexString(type) + ", not " + medium + ": unmount it once no VM uses the pool, "
                         + "or set spec.medium to match");
             }
-            protection.enforce(publishedFiles(), this::isDaemons);
+            return enforceProtection();
         } catch (IOException e) {
             throw new PoolFailure(medium == PoolMedium.hugetlbfs ? Reason.MediumFull : Reason.HostError,
                     "cannot mount " + medium + " at " + dir + ": " + e.getMessage()

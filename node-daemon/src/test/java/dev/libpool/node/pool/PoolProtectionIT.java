@@ -40,9 +40,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * the daemon, PageCache on /var/tmp's disk), a published pool goes through exactly those two chowns as root; then a
  * child process running as uid/gid 107 without groups ({@code setpriv}), as a compromised QEMU would, can still
  * read the pool but fails to open it for writing (which a shared writable mapping needs), truncate, chmod, unlink
- * or rename it, replace it (a file of its own renamed over it) and hard-link it; the daemon's next pass serves the same bytes from the same inode,
- * restores the directory and logs the directory chown it found. Before the fix the file was root-owned and
- * immutable on tmpfs, so virt-handler's chown failed with EPERM (no non-root pool VM started), and on hugetlbfs
+ * or rename it, replace it (a file of its own renamed over it) and hard-link it; the daemon's next pass serves the
+ * same bytes from the same inode, restores the directory, and logs and reports (the pool state's message) the
+ * directory chown it found. Before the fix the file was root-owned and immutable on tmpfs, so virt-handler's chown failed with EPERM (no non-root pool VM started), and on hugetlbfs
  * root-owned 0444 without any flag, so after the chown QEMU's user could chmod it and map it writable.
  */
 class PoolProtectionIT {
@@ -177,6 +177,8 @@ class PoolProtectionIT {
             if (dirChowned) {
                 assertThat(warnings).as("the daemon logs the chown it found").anyMatch(w -> w.contains(file.getParent()
                         + " was 107:107") && w.contains("virt-handler"));
+                assertThat(next.state().getMessage()).as("and reports it in the node's pool state")
+                        .contains("restored its protection: " + file.getParent() + " was 107:107");
             }
             try (var entries = Files.list(file.getParent())) {
                 assertThat(entries.map(p -> p.getFileName().toString()).sorted().toList())
