@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.api.v1alpha1.VmContract;
 import dev.libpool.operator.daemon.NodeDaemonSet;
+import dev.libpool.kubetest.KubeVirtCode;
+import dev.libpool.operator.kubevirt.KubeVirtCheck;
 import dev.libpool.operator.testing.KubeVirtAdmission;
 import dev.libpool.operator.testing.KubeVirtSchema;
 import dev.libpool.operator.testing.VmFixtures;
@@ -85,6 +87,7 @@ class VmOperatorIT {
 
     @Test
     void optInPatchesOnceOptOutRestoresTheVmExactly() throws Exception {
+        KubeVirtCode kubevirt = KubeVirtCode.get();
         String ns = namespace("tenant-a", Map.of("team", "a-" + RUN));
         String pool = pool("it-a", Map.of("team", "a-" + RUN), Map.of());
         GenericKubernetesResource created = createVm(ns, "vm-a", pool, "vm-cirros-with-sidecar-hook-configmap.yaml");
@@ -95,6 +98,7 @@ class VmOperatorIT {
         JsonNode patchedJson = JSON.valueToTree(patched);
         assertThat(KubeVirtSchema.violations(stripServerFields(patchedJson))).isEmpty();
         assertThat(KubeVirtAdmission.violations(patchedJson, Set.of("Sidecar", "HostDisk"))).isEmpty();
+        kubevirt.assertAdmitted(patchedJson, KubeVirtCheck.REQUIRED_GATES);
         assertThat(patchedJson.at("/spec/template/metadata/annotations").get(VmContract.HOOK_SIDECARS_ANNOTATION).asText())
                 .contains("my-config-map", "libpool-hook", "quay.io/kubevirt/sidecar-shim:v1.9.0");
         await().atMost(WAIT).untilAsserted(() -> {
@@ -136,6 +140,7 @@ class VmOperatorIT {
             assertThat(now).isEqualTo(original);
             assertThat(client.configMaps().inNamespace(ns).withName(VmContract.HOOK_CONFIG_MAP).get()).isNull();
         });
+        kubevirt.assertAdmitted(JSON.valueToTree(vm(ns, "vm-a")), KubeVirtCheck.REQUIRED_GATES);
     }
 
     @Test
@@ -160,6 +165,7 @@ class VmOperatorIT {
 
     @Test
     void theDaemonSetFollowsThePoolsAndDeletingAPoolUnpatchesItsVms() {
+        KubeVirtCode kubevirt = KubeVirtCode.get();
         String ns = namespace("tenant-c", Map.of("team", "c-" + RUN));
         String one = "one-" + RUN;
         String two = "two-" + RUN;
@@ -168,6 +174,7 @@ class VmOperatorIT {
         createVm(ns, "vm-c", pool2, "vm-cirros.yaml");
         await().atMost(WAIT).untilAsserted(() -> assertThat(zones()).contains(one, two));
         await().atMost(WAIT).until(() -> vm(ns, "vm-c").getMetadata().getAnnotations() != null);
+        kubevirt.assertAdmitted(JSON.valueToTree(vm(ns, "vm-c")), KubeVirtCheck.REQUIRED_GATES);
         assertThat(zones()).as("one term per pool, no duplicates").doesNotHaveDuplicates().contains(one, two);
 
         client.resources(SharedLibraryPool.class).withName(pool2).delete();
@@ -178,10 +185,12 @@ class VmOperatorIT {
             assertThat(vm.at("/metadata/annotations").has(VmContract.RECORD_ANNOTATION)).isFalse();
             assertThat(vm.toString()).doesNotContain("libpool-" + pool2);
         });
+        kubevirt.assertAdmitted(JSON.valueToTree(vm(ns, "vm-c")), KubeVirtCheck.REQUIRED_GATES);
     }
 
     @Test
     void missingFeatureGatesAreNamedAndNoVmIsPatched() {
+        KubeVirtCode kubevirt = KubeVirtCode.get();
         kubevirt(List.of("Sidecar"));
         String ns = namespace("tenant-d", Map.of("team", "d-" + RUN));
         String pool = pool("it-d", Map.of("team", "d-" + RUN), Map.of());
@@ -196,6 +205,7 @@ class VmOperatorIT {
 
         kubevirt(GATES);
         await().atMost(WAIT).until(() -> vm(ns, "vm-d").getMetadata().getAnnotations() != null);
+        kubevirt.assertAdmitted(JSON.valueToTree(vm(ns, "vm-d")), KubeVirtCheck.REQUIRED_GATES);
         await().atMost(WAIT).untilAsserted(() ->
                 assertThat(condition(pool, "KubeVirtNotReady").getStatus()).isEqualTo("False"));
     }
