@@ -90,11 +90,7 @@ func admitVM(o *options) (any, error) {
 // admitVMI is virt-api's VMI create webhook (ServeVMICreate with the network spec validator virt-api registers)
 // on the VMI virt-controller creates for the VM.
 func admitVMI(o *options) (any, error) {
-	cfg, err := clusterConfig(o)
-	if err != nil {
-		return nil, err
-	}
-	vmi, err := launchedVMI(o.file, o.input, cfg)
+	cfg, vmi, err := launched(o)
 	if err != nil {
 		return nil, err
 	}

@@ -34,11 +34,7 @@ type conversion struct {
 // preStartHook steps that read the pod (pod network phase 2, disk cache mode from an O_DIRECT probe of the files,
 // container-disk images measured with qemu-img: containerDisks are taken as qcow2), and no EFI firmware files.
 func convert(o *options) (any, error) {
-	cfg, err := clusterConfig(o)
-	if err != nil {
-		return nil, err
-	}
-	vmi, err := launchedVMI(o.file, o.input, cfg)
+	cfg, vmi, err := launched(o)
 	if err != nil {
 		return nil, err
 	}

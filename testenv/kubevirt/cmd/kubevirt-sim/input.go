@@ -123,10 +123,20 @@ func hash(s string) uint64 {
 	return h & 0xffffffffffff
 }
 
-func vmiOf(o *options) (any, error) {
+// launched is the cluster configuration of the request and the VMI virt-controller creates for its VM.
+func launched(o *options) (*virtconfig.ClusterConfig, *v1.VirtualMachineInstance, error) {
 	cfg, err := clusterConfig(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	vmi, err := launchedVMI(o.file, o.input, cfg)
+	return cfg, vmi, err
+}
+
+func vmiOf(o *options) (any, error) {
+	_, vmi, err := launched(o)
 	if err != nil {
 		return nil, err
 	}
-	return launchedVMI(o.file, o.input, cfg)
+	return vmi, nil
 }

@@ -74,11 +74,7 @@ func readConfigMaps(data []byte) ([]runtime.Object, error) {
 // renderPod is virt-controller's launcher pod for the VMI it creates from the VM, with the template service
 // options virt-controller's initCommon passes.
 func renderPod(o *options) (any, error) {
-	cfg, err := clusterConfig(o)
-	if err != nil {
-		return nil, err
-	}
-	vmi, err := launchedVMI(o.file, o.input, cfg)
+	cfg, vmi, err := launched(o)
 	if err != nil {
 		return nil, err
 	}
