@@ -14,17 +14,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
-import org.w3c.dom.Node;
-import org.xml.sax.InputSource;
 
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.transform.OutputKeys;
-import javax.xml.transform.TransformerFactory;
-import javax.xml.transform.dom.DOMSource;
-import javax.xml.transform.stream.StreamResult;
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +24,13 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.libpool.e2e.DomainDom.children;
+import static dev.libpool.e2e.DomainDom.dropKvmOnly;
+import static dev.libpool.e2e.DomainDom.first;
+import static dev.libpool.e2e.DomainDom.fragment;
+import static dev.libpool.e2e.DomainDom.parse;
+import static dev.libpool.e2e.DomainDom.remove;
+import static dev.libpool.e2e.DomainDom.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -145,10 +143,8 @@ class ConvertedCrowdedDomainE2E {
     private static String startable(Document doc, String name) throws Exception {
         Element domain = doc.getDocumentElement();
         first(domain, "name").setTextContent(name);
-        for (String kvmOnly : List.of("features", "cpu", "clock", "sysinfo", "seclabel")) {
-            remove(first(domain, kvmOnly));
-        }
-        remove(first(first(domain, "os"), "smbios"));
+        dropKvmOnly(domain);
+        remove(first(domain, "seclabel"));
         Element devices = first(domain, "devices");
         int disk = 0;
         for (Element device : children(devices)) {
@@ -163,37 +159,7 @@ class ConvertedCrowdedDomainE2E {
                         : HookLab.sparseFile(WORK.resolve("disks/" + name + "/" + disk++ + ".img"), 1L << 20, false).toString());
             }
         }
-        devices.appendChild(doc.importNode(parse("<serial type='pty'><target port='0'/></serial>").getDocumentElement(), true));
-        StringWriter out = new StringWriter();
-        var transformer = TransformerFactory.newInstance().newTransformer();
-        transformer.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
-        transformer.transform(new DOMSource(doc), new StreamResult(out));
-        return out.toString();
-    }
-
-    private static Document parse(String xml) throws Exception {
-        DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-        factory.setNamespaceAware(true);
-        return factory.newDocumentBuilder().parse(new InputSource(new StringReader(xml)));
-    }
-
-    private static List<Element> children(Element parent) {
-        List<Element> out = new ArrayList<>();
-        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n instanceof Element e) {
-                out.add(e);
-            }
-        }
-        return out;
-    }
-
-    private static Element first(Element parent, String name) {
-        return children(parent).stream().filter(e -> e.getLocalName().equals(name)).findFirst().orElse(null);
-    }
-
-    private static void remove(Node node) {
-        if (node != null) {
-            node.getParentNode().removeChild(node);
-        }
+        devices.appendChild(fragment(doc, "<serial type='pty'><target port='0'/></serial>"));
+        return write(doc);
     }
 }

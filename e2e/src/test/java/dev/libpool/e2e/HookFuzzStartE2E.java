@@ -9,14 +9,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
-import org.xml.sax.InputSource;
 
-import javax.xml.parsers.DocumentBuilderFactory;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -234,7 +230,7 @@ class HookFuzzStartE2E {
     /** How many {@code <devices>} children of each kind the domain has, pool disks (alias ua-libpool-) left out. */
     private static Map<String, Integer> devices(String domainXml) throws Exception {
         Map<String, Integer> counts = new TreeMap<>();
-        for (Element device : children(devicesOf(domainXml))) {
+        for (Element device : DomainDom.children(devicesOf(domainXml))) {
             NodeList aliases = device.getElementsByTagName("alias");
             boolean pool = aliases.getLength() > 0 && ((Element) aliases.item(0)).getAttribute("name").startsWith("ua-libpool-");
             if (!pool) {
@@ -247,10 +243,10 @@ class HookFuzzStartE2E {
     /** "target bus file" of every disk that is not a pool disk. */
     private static Set<String> diskSources(String domainXml) throws Exception {
         Set<String> disks = new HashSet<>();
-        for (Element device : children(devicesOf(domainXml))) {
-            Element target = first(device, "target");
-            Element source = first(device, "source");
-            Element alias = first(device, "alias");
+        for (Element device : DomainDom.children(devicesOf(domainXml))) {
+            Element target = DomainDom.first(device, "target");
+            Element source = DomainDom.first(device, "source");
+            Element alias = DomainDom.first(device, "alias");
             if (device.getTagName().equals("disk") && target != null && source != null
                     && (alias == null || !alias.getAttribute("name").startsWith("ua-libpool-"))) {
                 disks.add(target.getAttribute("dev") + " " + target.getAttribute("bus") + " " + source.getAttribute("file"));
@@ -260,23 +256,6 @@ class HookFuzzStartE2E {
     }
 
     private static Element devicesOf(String domainXml) throws Exception {
-        DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-        factory.setNamespaceAware(true);
-        Document doc = factory.newDocumentBuilder().parse(new InputSource(new StringReader(domainXml)));
-        return first(doc.getDocumentElement(), "devices");
-    }
-
-    private static List<Element> children(Element parent) {
-        List<Element> out = new ArrayList<>();
-        for (var n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n instanceof Element e) {
-                out.add(e);
-            }
-        }
-        return out;
-    }
-
-    private static Element first(Element parent, String name) {
-        return children(parent).stream().filter(e -> e.getTagName().equals(name)).findFirst().orElse(null);
+        return DomainDom.first(DomainDom.parse(domainXml).getDocumentElement(), "devices");
     }
 }
