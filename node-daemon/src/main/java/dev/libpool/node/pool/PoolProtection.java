@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  * has it: virt-handler's chown is then a no-op (of a root-owned immutable file it fails with EPERM and the VMI never
  * starts), and the owner can neither chmod, write, truncate, rename nor unlink an immutable file;</li>
  * <li>a mounted medium (tmpfs, hugetlbfs) is remounted read-only between the daemon's own changes: the whole
- * superblock, so every pod's bind of it is read-only too. On hugetlbfs, which has no immutable flag, this is what
+ * superblock, so every pod's bind of it is read-only too (a read-only bind would not do: its flag is per mount, and
+ * remounts do not propagate to the host's and the pods' copies of the daemon's mount). On hugetlbfs, which has no immutable flag, this is what
  * stops the owner's chmod + shared writable mapping; on tmpfs it is a second wall; and a chown of the directory
  * fails (EROFS) instead of handing QEMU the right to rename over or unlink entries;</li>
  * <li>every pass re-asserts root:root 0755 on the directory, the owner and mode of every generation, the flag and the
