@@ -49,7 +49,9 @@ BUILTIN_SLOTS = {"q35": {0, 0x1f}, "i440fx": {0, 1}}
 # Devices libvirt adds by itself when the domain lacks them (USB controller, memballoon, video for
 # graphics, a SATA/IDE controller): each may take one more slot from the bottom (on q35: a root port).
 IMPLICIT_DEVICES = 4
-# q35 (libvirt's qemu_domain_address.c and conf/domain_addr.c, the same from 3.x through 9.0 and 11.x):
+# q35 (libvirt's qemu_domain_address.c and conf/domain_addr.c: the same in the 3.x and the GLib-era
+# sources read, observed under 9.0 by HookFuzzStartE2E; 10.10/11.x, which KubeVirt 1.9 ships, are not
+# run here, hence the margin below):
 # a device without an address does not go on pcie.0 itself but behind a pcie-root-port, which libvirt
 # adds for it; every pcie-root-port without an address (KubeVirt's hotplug ports, the added ones) is an
 # "aggregate slot" controller (VIR_PCI_CONNECT_AGGREGATE_SLOT), packed as functions 0-7 of one root-bus
