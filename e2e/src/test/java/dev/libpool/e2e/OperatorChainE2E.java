@@ -18,7 +18,9 @@ import dev.libpool.e2e.lab.PoolHost;
 import dev.libpool.e2e.lab.Progress;
 import dev.libpool.e2e.operator.OperatorProcess;
 import dev.libpool.kubetest.AuditLog;
+import dev.libpool.kubetest.KubeVirtCode;
 import dev.libpool.kubetest.TestCluster;
+import dev.libpool.operator.kubevirt.KubeVirtCheck;
 import dev.libpool.operator.vm.VmConverger;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -55,7 +57,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ConfigMap the operator wrote, with the pool the node daemon code built: the guest attaches. Then the user removes
  * the label, the operator unpatches, the VM read back equals the original, and the guest boots again from its own
  * disk. The lab guest takes its pool name from its kernel command line, not from the cloud-init the operator merged
- * (which the lab does not run). Run under the lab lock: {@code flock /tmp/libpool-lab.lock ./mvnw ...}.
+ * (which the lab does not run). The VM as patched and as unpatched passes KubeVirt's own admission (KubeVirtCode, with
+ * the feature gates libpool documents). Run under the lab lock: {@code flock /tmp/libpool-lab.lock ./mvnw ...}.
  */
 class OperatorChainE2E {
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(4);
@@ -72,6 +75,7 @@ class OperatorChainE2E {
     void theOperatorProcessPatchAttachesARealGuestAndItsUnpatchGivesTheVmBack() throws Exception {
         LabTests.assumeGuests("OperatorChainE2E");
         TestCluster cluster = TestCluster.get();
+        KubeVirtCode.get(); // every VM the operator writes is checked with KubeVirt's own admission
         OperatorProcess.jar(); // before the lab's minutes: say at once when the reactor did not package the operator
 
         Path work = Path.of("target/e2e-chain").toAbsolutePath();
@@ -127,6 +131,7 @@ class OperatorChainE2E {
         assertThat(status.getImage().getDigest()).isEqualTo(host.state().getImage().getDigest());
         audit.ifPresent(log -> assertThat(operatorVmWrites(log, "chain-vm")).as("the operator's writes to the VM (audit log)")
                 .containsExactly("patch"));
+        KubeVirtCode.get().assertAdmitted(json(patched), KubeVirtCheck.REQUIRED_GATES);
 
         LauncherVmi vmi = LauncherVmi.of(json(patched));
         assertThat(vmi.hostDisks()).as("hostDisk volumes of the patched VM").containsExactly(
@@ -159,6 +164,7 @@ class OperatorChainE2E {
                 vm -> !annotations(vm).containsKey(VmContract.RECORD_ANNOTATION));
         assertThat(canonical(userParts(unpatched))).as("the VM after unpatch vs as created")
                 .isEqualTo(canonical(userParts(original)));
+        KubeVirtCode.get().assertAdmitted(json(unpatched), KubeVirtCheck.REQUIRED_GATES);
         await(operator, "the hook ConfigMap removed", () -> admin.configMaps().inNamespace(namespace)
                 .withName(VmContract.HOOK_CONFIG_MAP).get(), cm -> cm == null);
         await(operator, "the pool's status counts no VM", () -> admin.resources(SharedLibraryPool.class).withName(pool)

@@ -46,11 +46,15 @@ final class LocalControlPlane implements AutoCloseable {
         this.dir = dir;
     }
 
-    /** Where build.sh puts the binaries of VERSION; LIBPOOL_CACHE moves the cache as it does for the script. */
+    /** Where build.sh puts the binaries of VERSION. */
     static Path binDir(String version) {
+        return cacheDir().resolve("k8s-" + version).resolve("bin");
+    }
+
+    /** The build scripts' cache (testenv/kube and testenv/kubevirt); LIBPOOL_CACHE moves it as it does for them. */
+    static Path cacheDir() {
         String cache = System.getenv("LIBPOOL_CACHE");
-        Path base = cache != null ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache", "libpool");
-        return base.resolve("k8s-" + version).resolve("bin");
+        return cache != null ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache", "libpool");
     }
 
     /** Why the binaries of VERSION cannot be used, if they cannot. */

@@ -12,7 +12,9 @@ import java.util.stream.Stream;
 /** The repository files the test cluster is made of, found from the working directory (a module) upwards. */
 record Repository(Path root) {
     static final Path GO_MODULE = Path.of("testenv", "kube", "go.mod");
+    static final Path KUBEVIRT_MODULE = Path.of("testenv", "kubevirt");
     private static final Pattern KUBE_REQUIREMENT = Pattern.compile("(?m)^\\s*k8s\\.io/kubernetes\\s+v(\\S+)");
+    private static final Pattern KUBEVIRT_REQUIREMENT = Pattern.compile("(?m)^\\s*(?:require\\s+)?kubevirt\\.io/kubevirt\\s+v(\\S+)");
 
     static Repository find() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
@@ -35,6 +37,24 @@ record Repository(Path root) {
             throw new IllegalStateException(GO_MODULE + " requires no k8s.io/kubernetes version");
         }
         return m.group(1);
+    }
+
+    /** The KubeVirt version testenv/kubevirt/go.mod pins, without the leading v; the one place it is written. */
+    String kubevirtVersion() {
+        return kubevirtVersion(read(root.resolve(KUBEVIRT_MODULE).resolve("go.mod")));
+    }
+
+    static String kubevirtVersion(String goMod) {
+        Matcher m = KUBEVIRT_REQUIREMENT.matcher(goMod);
+        if (!m.find()) {
+            throw new IllegalStateException(KUBEVIRT_MODULE.resolve("go.mod") + " requires no kubevirt.io/kubevirt version");
+        }
+        return m.group(1);
+    }
+
+    /** The directory of the KubeVirt tool's Go module (testenv/kubevirt). */
+    Path kubevirtModule() {
+        return root.resolve(KUBEVIRT_MODULE);
     }
 
     /** The committed CRDs (crds/*.yml), as `kubectl apply -f crds/` would install them. */

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.api.v1alpha1.VmContract;
 import dev.libpool.operator.daemon.NodeDaemonSet;
+import dev.libpool.kubetest.KubeVirtCode;
+import dev.libpool.operator.kubevirt.KubeVirtCheck;
 import dev.libpool.operator.testing.KubeVirtAdmission;
 import dev.libpool.operator.testing.KubeVirtSchema;
 import dev.libpool.operator.testing.VmFixtures;
@@ -90,6 +92,7 @@ class VmOperatorIT {
 
     @Test
     void optInPatchesOnceOptOutRestoresTheVmExactly() throws Exception {
+        KubeVirtCode kubevirt = KubeVirtCode.get();
         String ns = namespace("tenant-a", Map.of("team", "a-" + RUN));
         String pool = pool("it-a", Map.of("team", "a-" + RUN), Map.of());
         GenericKubernetesResource created = createVm(ns, "vm-a", pool, "vm-cirros-with-sidecar-hook-configmap.yaml");
@@ -100,6 +103,7 @@ class VmOperatorIT {
         JsonNode patchedJson = JSON.valueToTree(patched);
         assertThat(KubeVirtSchema.violations(stripServerFields(patchedJson))).isEmpty();
         assertThat(KubeVirtAdmission.violations(patchedJson, Set.of("Sidecar", "HostDisk"))).isEmpty();
+        kubevirt.assertAdmitted(patchedJson, KubeVirtCheck.REQUIRED_GATES);
         JsonNode hooks = JSON.readTree(patchedJson.at("/spec/template/metadata/annotations")
                 .get(VmContract.HOOK_SIDECARS_ANNOTATION).asText());
         assertThat(hooks.toString()).contains("my-config-map", "\"" + VmContract.HOOK_CONFIG_MAP + "\"");
@@ -145,6 +149,7 @@ class VmOperatorIT {
             assertThat(now).isEqualTo(original);
             assertThat(client.configMaps().inNamespace(ns).withName(VmContract.HOOK_CONFIG_MAP).get()).isNull();
         });
+        kubevirt.assertAdmitted(JSON.valueToTree(vm(ns, "vm-a")), KubeVirtCheck.REQUIRED_GATES);
     }
 
     /**
@@ -204,6 +209,7 @@ class VmOperatorIT {
 
     @Test
     void theDaemonSetFollowsThePoolsAndDeletingAPoolUnpatchesItsVms() {
+        KubeVirtCode kubevirt = KubeVirtCode.get();
         String ns = namespace("tenant-c", Map.of("team", "c-" + RUN));
         String one = "one-" + RUN;
         String two = "two-" + RUN;
@@ -212,6 +218,7 @@ class VmOperatorIT {
         createVm(ns, "vm-c", pool2, "vm-cirros.yaml");
         await().atMost(WAIT).untilAsserted(() -> assertThat(zones()).contains(one, two));
         await().atMost(WAIT).until(() -> vm(ns, "vm-c").getMetadata().getAnnotations() != null);
+        kubevirt.assertAdmitted(JSON.valueToTree(vm(ns, "vm-c")), KubeVirtCheck.REQUIRED_GATES);
         assertThat(zones()).as("one term per pool, no duplicates").doesNotHaveDuplicates().contains(one, two);
 
         client.resources(SharedLibraryPool.class).withName(pool2).delete();
@@ -222,10 +229,12 @@ class VmOperatorIT {
             assertThat(vm.at("/metadata/annotations").has(VmContract.RECORD_ANNOTATION)).isFalse();
             assertThat(vm.toString()).doesNotContain("libpool-" + pool2);
         });
+        kubevirt.assertAdmitted(JSON.valueToTree(vm(ns, "vm-c")), KubeVirtCheck.REQUIRED_GATES);
     }
 
     @Test
     void missingFeatureGatesAreNamedAndNoVmIsPatched() {
+        KubeVirtCode kubevirt = KubeVirtCode.get();
         kubevirt(List.of("Sidecar"));
         String ns = namespace("tenant-d", Map.of("team", "d-" + RUN));
         String pool = pool("it-d", Map.of("team", "d-" + RUN), Map.of());
@@ -240,6 +249,7 @@ class VmOperatorIT {
 
         kubevirt(GATES);
         await().atMost(WAIT).until(() -> vm(ns, "vm-d").getMetadata().getAnnotations() != null);
+        kubevirt.assertAdmitted(JSON.valueToTree(vm(ns, "vm-d")), KubeVirtCheck.REQUIRED_GATES);
         await().atMost(WAIT).untilAsserted(() ->
                 assertThat(condition(pool, "KubeVirtNotReady").getStatus()).isEqualTo("False"));
     }

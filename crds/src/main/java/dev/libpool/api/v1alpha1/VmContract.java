@@ -78,6 +78,19 @@ public final class VmContract {
     public static final String POOLS_DIR = "pools";
     /** The stable file a VM attaches; each generation is published by rename(2) over it. */
     public static final String POOL_FILE = "pool.img";
+    /**
+     * KubeVirt's qemu user and group (virt-launcher runs QEMU as 107:107 in non-root VMIs, the default). virt-handler
+     * chowns an existing hostDisk file to them at every VMI start unless it already is theirs
+     * (pkg/virt-handler/non-root.go changeOwnershipOfHostDisks, pkg/ephemeral-disk-utils SetFileOwnership): the pool
+     * file is published theirs, so that chown is a no-op instead of EPERM on an immutable file.
+     */
+    public static final int QEMU_UID = 107;
+    public static final int QEMU_GID = 107;
+    /**
+     * The SELinux context of the pool mounts on SELinux nodes: the one KubeVirt's own hostDisk tests mount their tmpfs
+     * with, which QEMU (container_t) may read. "none" (or empty) mounts without a context.
+     */
+    public static final String POOL_MOUNT_SELINUX_CONTEXT = "system_u:object_r:container_file_t:s0";
 
     /** erofs DAX needs the whole device 2 MiB aligned. */
     public static final long DEVICE_ALIGN = 2L << 20;

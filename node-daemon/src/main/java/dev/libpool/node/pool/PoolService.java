@@ -9,6 +9,7 @@ import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.host.Natives;
+import dev.libpool.node.host.SelinuxMount;
 import dev.libpool.node.learn.LearnedBuild;
 import dev.libpool.node.learn.PagePresence;
 import dev.libpool.node.learn.UsageLearner;
@@ -100,7 +101,7 @@ public final class PoolService {
             SharedLibraryPoolSpec spec = validate();
             try (StateLock ignored = StateLock.acquire(paths, natives, LOCK_TIMEOUT)) {
                 ErofsImageBuilder.removeLeftovers(paths.buildDir());
-                store.ensureMounted();
+                List<String> restored = store.ensureMounted();
                 claimName();
                 Optional<String> serving = verifiedCurrent();
                 PoolFailure failure = null;
@@ -146,7 +147,8 @@ public final class PoolService {
                         + (selection == null || selection.skipped().isEmpty() ? "" : "; skipped " + selection.skipped().size()
                         + " matched path(s), e.g. " + selection.skipped().get(0))
                         + (readerSkipped.isEmpty() ? "" : "; the image reader left out " + readerSkipped.size()
-                        + " entr(ies), e.g. " + readerSkipped.get(0)));
+                        + " entr(ies), e.g. " + readerSkipped.get(0))
+                        + (restored.isEmpty() ? "" : "; restored its protection: " + String.join("; ", restored)));
                 return new Result(state, store.stableFile());
             }
         } catch (PoolFailure f) {
@@ -207,7 +209,8 @@ public final class PoolService {
         PoolSources.validate(spec.getSource());
         try {
             PoolMedium medium = spec.getMedium() == null ? PoolMedium.tmpfs : spec.getMedium();
-            store = new PoolStore(paths.poolDir(name), natives, name, medium, PoolGeometry.mediumSizeBytes(spec.getMaxSize()));
+            store = new PoolStore(paths.poolDir(name), natives, name, medium, PoolGeometry.mediumSizeBytes(spec.getMaxSize()),
+                    SelinuxMount.effective(paths));
         } catch (IllegalArgumentException e) {
             throw new PoolFailure(Reason.InvalidSpec, e.getMessage(), e);
         }

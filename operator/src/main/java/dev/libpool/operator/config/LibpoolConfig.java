@@ -79,5 +79,12 @@ public interface LibpoolConfig {
          */
         @WithDefault("*")
         List<String> tolerations();
+
+        /**
+         * The SELinux context of the pools' tmpfs and hugetlbfs mounts where SELinux is enabled on the node (the daemon
+         * leaves it out elsewhere); {@code none} for no context. Default: the one KubeVirt's hostDisk tests use.
+         */
+        @WithDefault(VmContract.POOL_MOUNT_SELINUX_CONTEXT)
+        String selinuxMountContext();
     }
 }
