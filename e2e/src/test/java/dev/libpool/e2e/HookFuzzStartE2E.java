@@ -7,14 +7,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
-import org.xml.sax.InputSource;
 
-import javax.xml.parsers.DocumentBuilderFactory;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -48,6 +44,8 @@ class HookFuzzStartE2E {
      * already hold the hard cases (theSampleHoldsTheHardCases).
      */
     private static final int PER_MACHINE = 15;
+    /** q35 seeds the hook refused before issue 19; each start takes 2-3 s. */
+    private static final int REFUSED_BEFORE = 6;
     private static final long POOL_BYTES = 4L << 20;
     private static final long DISK_BYTES = 1L << 20;
     private static final Path WORK = Path.of("target/hook-fuzz-lab").toAbsolutePath();
@@ -67,13 +65,16 @@ class HookFuzzStartE2E {
         }
     }
 
-    /** The first PER_MACHINE seeds of each machine type whose domain the hook accepts (not too crowded). */
+    /**
+     * The first PER_MACHINE seeds of each machine type whose domain the hook accepted before issue 19 (the same sample
+     * as then: what started then must still start; the hook's q35 rule only got looser).
+     */
     static LongStream sample() {
         Map<Boolean, List<Long>> byMachine = new TreeMap<>(Map.of(true, new ArrayList<>(), false, new ArrayList<>()));
         for (long seed = 0; byMachine.values().stream().anyMatch(s -> s.size() < PER_MACHINE); seed++) {
             FuzzDomain.Case c = FuzzDomain.generate(seed);
             List<Long> seeds = byMachine.get(c.q35());
-            if (!c.crowded() && seeds.size() < PER_MACHINE) {
+            if (!c.crowdedBeforeIssue19() && seeds.size() < PER_MACHINE) {
                 seeds.add(seed);
             }
         }
@@ -106,9 +107,39 @@ class HookFuzzStartE2E {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("sample")
     void aGeneratedDomainTheHookAcceptedStartsWithEveryDeviceWhereItWasPut(long seed) throws Exception {
-        FuzzDomain.Case c = FuzzDomain.generate(seed, WORK.resolve("files/seed-" + seed).toString());
+        startsWithEveryDeviceWhereItWasPut(FuzzDomain.generate(seed, WORK.resolve("files/seed-" + seed).toString()),
+                "fuzz-" + seed, seed);
+    }
+
+    /**
+     * Issue 19, defect 2: generated q35 domains that the hook refused while it counted a root-bus slot per device
+     * without an address, and accepts now that it counts libvirt's packed root ports (onDefineDomain.py
+     * free_root_slot): the first {@link #REFUSED_BEFORE} such seeds.
+     */
+    static LongStream refusedBeforeIssue19() {
+        return LongStream.iterate(0, s -> s + 1).filter(seed -> {
+            FuzzDomain.Case c = FuzzDomain.generate(seed);
+            return c.q35() && c.crowdedBeforeIssue19() && !c.crowded();
+        }).limit(REFUSED_BEFORE);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("refusedBeforeIssue19")
+    void aCrowdedQ35DomainRefusedBeforeStartsWithEveryDeviceWhereItWasPut(long seed) throws Exception {
+        aGeneratedDomainTheHookAcceptedStartsWithEveryDeviceWhereItWasPut(seed);
+    }
+
+    /** KubeVirt-shaped q35 domains with 24 and 40 virtio disks, 3 interfaces and 6 hotplug root ports, none addressed. */
+    @ParameterizedTest(name = "{0} disks")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {24, 40})
+    void aKubevirtShapedQ35DomainWithManyDisksStarts(int disks) throws Exception {
+        FuzzDomain.Case c = FuzzDomain.crowdedQ35(disks, WORK.resolve("files/crowded-" + disks).toString());
+        assertThat(c.crowdedBeforeIssue19()).as("the per-device count refused it").isTrue();
+        startsWithEveryDeviceWhereItWasPut(c, "crowded-q35-" + disks, disks);
+    }
+
+    private void startsWithEveryDeviceWhereItWasPut(FuzzDomain.Case c, String name, long seed) throws Exception {
         Map<String, Path> pools = createFiles(c);
-        String name = "fuzz-" + seed;
         String hooked = lab.hook().onDefineDomain(c.xml(), name, pools);
         assertThat(c.elementsKeptIn(hooked)).as("seed %d: the hook kept every input element", seed)
                 .isEqualTo(c.inputElements());
@@ -128,6 +159,16 @@ class HookFuzzStartE2E {
             for (int slot : c.explicitSlots()) {
                 assertThat(rootBus).as("seed %d: a device on the addressed slot %#x", seed, slot).containsKey(slot);
             }
+            // the slots libvirt filled itself: at most what the hook reserved for it (free_root_slot's rule)
+            Set<Integer> libvirts = new java.util.TreeSet<>(rootBus.keySet());
+            libvirts.removeAll(c.explicitSlots());
+            libvirts.removeAll(poolSlots.values());
+            libvirts.removeAll(c.q35() ? Set.of(0, 0x1f) : Set.of(0, 1));
+            System.out.printf("HookFuzzStartE2E %s: %s, %d devices placed by libvirt took %d root-bus slots %s, the hook "
+                    + "reserved %d%n", name, c.q35() ? "q35" : "i440fx", c.placedByLibvirt(), libvirts.size(), libvirts,
+                    c.libvirtSlots());
+            assertThat(libvirts.size()).as("seed %d: root-bus slots libvirt filled itself: %s", seed, libvirts)
+                    .isLessThanOrEqualTo(c.libvirtSlots());
             String live = lab.libvirt().virsh("dumpxml", name);
             Map<String, Integer> liveDevices = devices(live);
             devices(c.xml()).forEach((tag, count) -> assertThat(liveDevices.getOrDefault(tag, 0))
@@ -165,7 +206,7 @@ class HookFuzzStartE2E {
     /** How many {@code <devices>} children of each kind the domain has, pool disks (alias ua-libpool-) left out. */
     private static Map<String, Integer> devices(String domainXml) throws Exception {
         Map<String, Integer> counts = new TreeMap<>();
-        for (Element device : children(devicesOf(domainXml))) {
+        for (Element device : DomainDom.children(devicesOf(domainXml))) {
             NodeList aliases = device.getElementsByTagName("alias");
             boolean pool = aliases.getLength() > 0 && ((Element) aliases.item(0)).getAttribute("name").startsWith("ua-libpool-");
             if (!pool) {
@@ -178,10 +219,10 @@ class HookFuzzStartE2E {
     /** "target bus file" of every disk that is not a pool disk. */
     private static Set<String> diskSources(String domainXml) throws Exception {
         Set<String> disks = new HashSet<>();
-        for (Element device : children(devicesOf(domainXml))) {
-            Element target = first(device, "target");
-            Element source = first(device, "source");
-            Element alias = first(device, "alias");
+        for (Element device : DomainDom.children(devicesOf(domainXml))) {
+            Element target = DomainDom.first(device, "target");
+            Element source = DomainDom.first(device, "source");
+            Element alias = DomainDom.first(device, "alias");
             if (device.getTagName().equals("disk") && target != null && source != null
                     && (alias == null || !alias.getAttribute("name").startsWith("ua-libpool-"))) {
                 disks.add(target.getAttribute("dev") + " " + target.getAttribute("bus") + " " + source.getAttribute("file"));
@@ -191,23 +232,6 @@ class HookFuzzStartE2E {
     }
 
     private static Element devicesOf(String domainXml) throws Exception {
-        DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-        factory.setNamespaceAware(true);
-        Document doc = factory.newDocumentBuilder().parse(new InputSource(new StringReader(domainXml)));
-        return first(doc.getDocumentElement(), "devices");
-    }
-
-    private static List<Element> children(Element parent) {
-        List<Element> out = new ArrayList<>();
-        for (var n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n instanceof Element e) {
-                out.add(e);
-            }
-        }
-        return out;
-    }
-
-    private static Element first(Element parent, String name) {
-        return children(parent).stream().filter(e -> e.getTagName().equals(name)).findFirst().orElse(null);
+        return DomainDom.first(DomainDom.parse(domainXml).getDocumentElement(), "devices");
     }
 }

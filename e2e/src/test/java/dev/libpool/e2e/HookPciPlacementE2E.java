@@ -6,24 +6,19 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
-import org.w3c.dom.Node;
-import org.w3c.dom.NodeList;
 
 import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.transform.OutputKeys;
-import javax.xml.transform.TransformerFactory;
-import javax.xml.transform.dom.DOMSource;
-import javax.xml.transform.stream.StreamResult;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.libpool.e2e.DomainDom.children;
+import static dev.libpool.e2e.DomainDom.first;
+import static dev.libpool.e2e.DomainDom.remove;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -120,15 +115,12 @@ class HookPciPlacementE2E {
         }
         Element domain = doc.getDocumentElement();
         domain.setAttribute("type", "qemu");
-        text(first(domain, "name"), name);
+        first(domain, "name").setTextContent(name);
         Element memory = first(domain, "memory");
         memory.setAttribute("unit", "MiB");
-        text(memory, "128");
+        memory.setTextContent("128");
         first(first(domain, "os"), "type").setAttribute("machine", machine);
-        for (String kvmOnly : List.of("features", "cpu", "clock", "sysinfo")) {
-            remove(first(domain, kvmOnly));
-        }
-        remove(first(first(domain, "os"), "smbios"));
+        DomainDom.dropKvmOnly(domain);
         Element devices = first(domain, "devices");
         int disk = 0;
         for (Element device : children(devices)) {
@@ -148,49 +140,13 @@ class HookPciPlacementE2E {
         Element emulator = doc.createElement("emulator");
         emulator.setTextContent("/usr/bin/qemu-system-x86_64");
         devices.insertBefore(emulator, devices.getFirstChild());
-        devices.appendChild(parse(doc, "<disk device='disk' type='file'><source file='" + poolFile + "'/>"
+        devices.appendChild(DomainDom.fragment(doc, "<disk device='disk' type='file'><source file='" + poolFile + "'/>"
                 + "<target bus='virtio' dev='vdz'/><driver name='qemu' type='raw'/><alias name='ua-libpool-base'/></disk>"));
         for (int slot : extraSlots) {
-            devices.appendChild(parse(doc, "<rng model='virtio'><backend model='random'>/dev/urandom</backend>"
+            devices.appendChild(DomainDom.fragment(doc, "<rng model='virtio'><backend model='random'>/dev/urandom</backend>"
                     + "<address type='pci' domain='0x0000' bus='0x00' slot='" + String.format("%#04x", slot)
                     + "' function='0x0'/></rng>"));
         }
-        StringWriter out = new StringWriter();
-        var transformer = TransformerFactory.newInstance().newTransformer();
-        transformer.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
-        transformer.transform(new DOMSource(doc), new StreamResult(out));
-        return out.toString();
-    }
-
-    private static Node parse(Document doc, String xml) throws Exception {
-        DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-        factory.setNamespaceAware(true);
-        Document fragment = factory.newDocumentBuilder().parse(new org.xml.sax.InputSource(new java.io.StringReader(xml)));
-        return doc.importNode(fragment.getDocumentElement(), true);
-    }
-
-    private static List<Element> children(Element parent) {
-        List<Element> out = new ArrayList<>();
-        NodeList nodes = parent.getChildNodes();
-        for (int i = 0; i < nodes.getLength(); i++) {
-            if (nodes.item(i) instanceof Element e) {
-                out.add(e);
-            }
-        }
-        return out;
-    }
-
-    private static Element first(Element parent, String name) {
-        return children(parent).stream().filter(e -> e.getLocalName().equals(name)).findFirst().orElse(null);
-    }
-
-    private static void text(Element element, String value) {
-        element.setTextContent(value);
-    }
-
-    private static void remove(Node node) {
-        if (node != null) {
-            node.getParentNode().removeChild(node);
-        }
+        return DomainDom.write(doc);
     }
 }

@@ -105,7 +105,7 @@ class OperatorChainE2E {
         KubernetesClient admin = cluster.client();
         PoolHost host = lab.pool().orElseThrow();
         String namespace = chain.namespace("chain");
-        Optional<String> sidecarImage = chain.kubevirtWithGates();
+        Optional<String> kubevirtVersion = chain.kubevirtWithGates();
         chain.pool(poolResource);
         chain.nodeReport("chain-node-" + namespace, host.state(), pool);
         // The node's state directory is the lab's: the operator writes the pool file's path into the VM.
@@ -144,7 +144,9 @@ class OperatorChainE2E {
         assertThat(templateAnnotations.path(VmContract.sizeAnnotation(pool)).asLong()).as("size annotation")
                 .isEqualTo(host.deviceBytes());
         assertThat(templateAnnotations.path(VmContract.HOOK_SIDECARS_ANNOTATION).asText())
-                .contains(sidecarImage.orElse("/sidecar-shim:"));
+                .contains("\"" + VmContract.HOOK_CONFIG_MAP + "\"");
+        kubevirtVersion.ifPresent(v -> assertThat(templateAnnotations.path(VmContract.HOOK_SIDECARS_ANNOTATION).asText())
+                .as("KubeVirt %s runs its installed sidecar-shim for an entry without image", v).doesNotContain("\"image\""));
         // What the hook gets comes from KubeVirt's own code: the VMI JSON virt-launcher hands it, and the pool disk
         // of KubeVirt's converted domain sits where the lab's domain puts it.
         KubeVirtCode.Domain converted = KubeVirtCode.get().domain(json(patched), KubeVirtCheck.REQUIRED_GATES, false);

@@ -3,8 +3,9 @@
 
 Called as ``onDefineDomain --vmi <json> --domain <xml>``; prints the new domain XML on stdout.
 
-For every disk whose alias is ``ua-libpool-<pool>`` (a KubeVirt hostDisk pointing at the pool file)
-it removes the <disk> and attaches the same file as a READ-ONLY virtio-pmem device through
+For every disk whose alias is ``ua-libpool-<pool>`` with a valid pool name (a KubeVirt hostDisk
+pointing at the pool file; other ``ua-libpool--*`` disks such as libpool's cloud-init volume are left
+alone) it removes the <disk> and attaches the same file as a READ-ONLY virtio-pmem device through
 <qemu:commandline> (libvirt 9.0 cannot do it natively: its <memory model='virtio-pmem'> fails at
 start and drops <readonly/>). virtio-pmem needs device memory, so the domain gets <maxMemory slots>
 and, when it has none, one NUMA cell covering every vCPU and all guest RAM (libvirt refuses
@@ -47,8 +48,26 @@ MAXMEM_ALIGN = GIB
 ROOT_BUS_SLOTS = 32
 BUILTIN_SLOTS = {"q35": {0, 0x1f}, "i440fx": {0, 1}}
 # Devices libvirt adds by itself when the domain lacks them (USB controller, memballoon, video for
-# graphics, a SATA/IDE controller): each may take one more slot from the bottom.
+# graphics, a SATA/IDE controller): each may take one more slot from the bottom (on q35: a root port).
 IMPLICIT_DEVICES = 4
+# q35 (libvirt's qemu_domain_address.c and conf/domain_addr.c: the same in the 3.x and the GLib-era
+# sources read, observed under 9.0 by HookFuzzStartE2E; 10.10/11.x, which KubeVirt 1.9 ships, are not
+# run here, hence the margin below):
+# a device without an address does not go on pcie.0 itself but behind a pcie-root-port, which libvirt
+# adds for it; every pcie-root-port without an address (KubeVirt's hotplug ports, the added ones) is an
+# "aggregate slot" controller (VIR_PCI_CONNECT_AGGREGATE_SLOT), packed as functions 0-7 of one root-bus
+# slot. Conventional PCI devices go behind a pcie-to-pci-bridge, itself behind a root port. Only the
+# primary video (slot 1), a dmi-to-pci-bridge or expander bus, and ICH9 integrated devices at fixed
+# slots (sound 0x1b, USB 0x1d) sit on pcie.0. The reservation keeps a margin where versions may differ:
+# one root port for a pcie-to-pci-bridge, one whole slot (a dmi-to-pci-bridge where QEMU lacks
+# pcie-to-pci-bridge, or a placement rule a later libvirt changes), and the implicit devices as ports.
+ROOT_PORT_FUNCTIONS = 8
+Q35_MARGIN_SLOTS = 1
+Q35_ON_ROOT_BUS = {"dmi-to-pci-bridge", "pcie-expander-bus", "pci-expander-bus"}
+# ICH9 models that libvirt puts on fixed q35 root-bus slots when they have no address.
+Q35_FIXED_SLOTS = {("sound", "ich9"): 0x1b, ("controller", "ich9-ehci1"): 0x1d,
+                   ("controller", "ich9-uhci1"): 0x1d, ("controller", "ich9-uhci2"): 0x1d,
+                   ("controller", "ich9-uhci3"): 0x1d}
 # Disk buses whose controllers libvirt adds from the disks' names: units per controller (libvirt's
 # virDomainDiskDefAssignAddress; QEMU's SCSI bus is the narrow one), and the controllers a machine has
 # built in. drive_controller_slots counts these controllers, may_take_a_slot does not.
@@ -138,12 +157,12 @@ def find_pool_disks(domain):
         for disk in child_elements(devices, "disk"):
             alias = first_child(disk, "alias")
             name = alias.getAttribute("name") if alias is not None else ""
-            if not name.startswith(ALIAS_PREFIX):
-                continue
             pool = name[len(ALIAS_PREFIX):]
-            if not POOL_NAME.match(pool):
-                raise HookError("disk alias %r: pool name %r is not a DNS label of at most 55 "
-                                "characters; rename the SharedLibraryPool" % (name, pool))
+            # Only ua-libpool-<pool name> is a pool's disk. Every other name libpool adds is
+            # libpool--<what> (VmContract's rule), e.g. the cloud-init volume ua-libpool--cloudinit:
+            # no pool name starts with '-', so those are KubeVirt's disks and stay as they are.
+            if not name.startswith(ALIAS_PREFIX) or not POOL_NAME.match(pool):
+                continue
             if pool in seen:
                 raise HookError("pool %r is attached by two disks; keep one volume libpool-%s"
                                 % (pool, pool))
@@ -307,29 +326,70 @@ def is_q35(domain):
 
 def free_root_slot(domain, taken_by_commandline):
     """The highest root-bus slot that no <address> of the domain, no -device and nothing libvirt will
-    assign (bottom up, at most one slot per device without an address) can take."""
-    taken = set(BUILTIN_SLOTS["q35" if is_q35(domain) else "i440fx"]) | taken_by_commandline
-    unaddressed = 0
+    assign (bottom up: on i440fx a slot per device without an address, on q35 a slot per eight root
+    ports plus the devices that sit on pcie.0 itself) can take."""
+    q35 = is_q35(domain)
+    taken = set(BUILTIN_SLOTS["q35" if q35 else "i440fx"]) | taken_by_commandline
+    unaddressed, whole_slots = 0, 0
+    usb_controllers, graphics, videos = 0, 0, 0
     for devices in child_elements(domain, "devices"):
         for device in element_children(devices):
             if device.namespaceURI is not None:
                 continue
+            if device.localName == "controller" and device.getAttribute("type") == "usb":
+                usb_controllers += 1
+            graphics += device.localName == "graphics"
+            videos += device.localName == "video"
             address = first_child(device, "address")
             if address is None:
-                unaddressed += may_take_a_slot(device)
+                if not q35:
+                    unaddressed += may_take_a_slot(device)
+                elif q35_fixed_slot(device) is not None:
+                    taken.add(q35_fixed_slot(device))
+                elif may_take_a_slot(device) and q35_on_root_bus(device):
+                    whole_slots += 1
+                else:
+                    unaddressed += may_take_a_slot(device)
             elif address.getAttribute("type") == "pci":
                 slot = root_bus_slot(address)
                 if slot is not None:
                     taken.add(slot)
     unaddressed += drive_controller_slots(domain)
+    if q35 and usb_controllers == 0:
+        taken.add(0x1d)  # libvirt's default USB controller: ich9-ehci1 where QEMU lacks qemu-xhci
+    if q35 and graphics and not videos:
+        whole_slots += 1  # the video libvirt adds for graphics goes to slot 1
+    if q35:
+        ports = unaddressed + IMPLICIT_DEVICES + 1  # + a pcie-to-pci-bridge for conventional PCI devices
+        placed = -(-ports // ROOT_PORT_FUNCTIONS) + whole_slots + Q35_MARGIN_SLOTS
+    else:
+        placed = unaddressed + IMPLICIT_DEVICES
     free = [slot for slot in range(ROOT_BUS_SLOTS) if slot not in taken]
-    libvirts = set(free[:unaddressed + IMPLICIT_DEVICES])
+    libvirts = set(free[:placed])
     for slot in reversed(free):
         if slot not in libvirts:
             return slot
     raise HookError("no PCI slot on the root bus is surely free for the pool device: the domain holds "
-                    "%d explicit root-bus addresses and %d devices libvirt will place; move some "
-                    "devices behind a PCIe root port or bridge" % (len(taken), unaddressed))
+                    "%d explicit root-bus addresses and %d devices libvirt will place, which take %d "
+                    "slots; move some devices behind a PCIe root port or bridge"
+                    % (len(taken), unaddressed + whole_slots, placed))
+
+
+def q35_on_root_bus(device):
+    """Whether libvirt puts this device without an address on pcie.0 itself rather than behind a root
+    port: the primary video, a dmi-to-pci-bridge or expander bus."""
+    if device.localName == "video":
+        return True
+    return device.localName == "controller" and device.getAttribute("model") in Q35_ON_ROOT_BUS
+
+
+def q35_fixed_slot(device):
+    """The root-bus slot libvirt gives an ICH9 integrated device without an address on q35, or None."""
+    if device.localName == "sound":
+        return Q35_FIXED_SLOTS.get(("sound", device.getAttribute("model")))
+    if device.localName == "controller" and device.getAttribute("type") == "usb":
+        return Q35_FIXED_SLOTS.get(("controller", device.getAttribute("model")))
+    return None
 
 
 def drive_controller_slots(domain):

@@ -29,6 +29,11 @@ final class DomainXml {
 
     /** The {@code <disk>} KubeVirt renders for a hostDisk volume (as the fixtures' file disks). */
     static String poolDisk(String pool, String sourcePath, String dev) {
+        return fileDisk(VmContract.diskAlias(pool), sourcePath, dev);
+    }
+
+    /** A raw virtio file disk as KubeVirt's converter renders a hostDisk or a cloud-init volume (alias ua-VOLUME). */
+    static String fileDisk(String alias, String sourcePath, String dev) {
         return """
                 <disk device="disk" type="file" model="virtio-non-transitional">
                       <source file="%s"></source>
@@ -36,7 +41,7 @@ final class DomainXml {
                       <driver error_policy="stop" name="qemu" type="raw" discard="unmap"></driver>
                       <alias name="%s"></alias>
                     </disk>
-                """.formatted(sourcePath, dev, VmContract.diskAlias(pool)).strip();
+                """.formatted(sourcePath, dev, alias).strip();
     }
 
     /** Inserts disks at the end of {@code <devices>} (created when the domain has none). */
@@ -150,6 +155,6 @@ final class DomainXml {
     /** The subtree of a pool disk, identified by its alias. */
     static boolean isPoolDisk(Element disk) {
         Element alias = child(disk, "alias");
-        return alias != null && alias.getAttribute("name").startsWith(VmContract.ALIAS_PREFIX);
+        return alias != null && VmContract.poolOfAlias(alias.getAttribute("name")).isPresent();
     }
 }

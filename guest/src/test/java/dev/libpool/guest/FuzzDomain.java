@@ -21,13 +21,15 @@ import java.util.regex.Pattern;
 public final class FuzzDomain {
 
     /**
-     * @param placedByLibvirt devices libvirt will place on the root bus itself, controllers for the disks included
+     * @param placedByLibvirt devices without an address that libvirt places itself, controllers for the disks included
+     *                        (on i440fx each on a root-bus slot, on q35 each behind a root port)
+     * @param graphics        whether the domain has graphics (for which libvirt adds a video device)
      * @param sataControllers SATA controllers libvirt adds for the SATA disks (on q35 the first is built in)
      * @param scsiControllers SCSI controllers libvirt adds for the SCSI disks
      * @param diskFiles the disk and CD-ROM images the domain names
      * @param poolFiles the source file of each pool disk, in the order of {@code pools}
      */
-    public record Case(String xml, boolean q35, Set<Integer> explicitSlots, int placedByLibvirt, int sataControllers,
+    public record Case(String xml, boolean q35, Set<Integer> explicitSlots, int placedByLibvirt, boolean graphics, int sataControllers,
                        int scsiControllers, List<String> pools, List<String> diskFiles, List<String> poolFiles) {
         /** Root-bus slots that neither the machine's built-in devices nor the domain's addresses hold. */
         public int freeSlots() {
@@ -35,10 +37,29 @@ public final class FuzzDomain {
         }
 
         /**
-         * Whether the hook must refuse: it keeps the slots libvirt fills bottom-up free (one per unaddressed device,
-         * plus a few libvirt adds by itself), and fewer than one per pool remain above them.
+         * Whether the hook must refuse: it keeps the slots libvirt fills bottom-up free ({@link #libvirtSlots()}), and
+         * fewer than one per pool remain above them.
          */
         public boolean crowded() {
+            return freeSlots() - libvirtSlots() < pools.size();
+        }
+
+        /**
+         * Root-bus slots libvirt may fill bottom-up (onDefineDomain.py free_root_slot): on i440fx one per device
+         * without an address and per device libvirt adds; on q35 those devices sit behind pcie-root-ports, eight to a
+         * slot (libvirt's aggregate slots), with one more port for a pcie-to-pci-bridge, slot 1 for the video libvirt
+         * adds for graphics, and one slot of margin.
+         */
+        public int libvirtSlots() {
+            if (!q35) {
+                return placedByLibvirt + IMPLICIT_ALLOWANCE;
+            }
+            int ports = placedByLibvirt + IMPLICIT_ALLOWANCE + 1;
+            return (ports + ROOT_PORT_FUNCTIONS - 1) / ROOT_PORT_FUNCTIONS + 1 + (graphics ? 1 : 0);
+        }
+
+        /** Whether the hook refused this domain before issue 19, when it counted a root-bus slot per device on q35 too. */
+        public boolean crowdedBeforeIssue19() {
             return freeSlots() - placedByLibvirt - IMPLICIT_ALLOWANCE < pools.size();
         }
 
@@ -71,6 +92,8 @@ public final class FuzzDomain {
 
     /** Devices libvirt may add by itself (onDefineDomain.py IMPLICIT_DEVICES). */
     private static final int IMPLICIT_ALLOWANCE = 4;
+    /** pcie-root-ports per q35 root-bus slot (onDefineDomain.py ROOT_PORT_FUNCTIONS). */
+    private static final int ROOT_PORT_FUNCTIONS = 8;
 
     /** Devices that sit on a PCI slot of their own, each with an optional explicit address. */
     private static final List<String> PCI_DEVICES = List.of(
@@ -148,7 +171,8 @@ public final class FuzzDomain {
             int index = template.contains("virtio-serial") ? serialIndex++ : i;
             devices.append(template.formatted(index, letters, address, root)).append('\n');
         }
-        if (r.nextBoolean()) {
+        boolean graphics = r.nextBoolean();
+        if (graphics) {
             devices.append("<graphics type='vnc' port='-1'/>\n"); // libvirt starts at most one per type
         }
         devices.append(balloon ? "<memballoon model='virtio'/>\n" : "<memballoon model='none'/>\n");
@@ -204,7 +228,49 @@ public final class FuzzDomain {
                 + "<os><type arch='x86_64' machine='" + (q35 ? "q35" : "pc") + "'>hvm</type></os>\n"
                 + cpu + "\n<on_poweroff>destroy</on_poweroff>\n<devices>\n" + devices + "</devices>\n"
                 + commandline + "</domain>\n";
-        return new Case(xml, q35, explicit, placed, highestSataController + 1, highestScsiController + 1, pools, diskFiles,
+        return new Case(xml, q35, explicit, placed, graphics, highestSataController + 1, highestScsiController + 1, pools, diskFiles,
                 poolFiles);
+    }
+
+    /**
+     * A q35 domain shaped like KubeVirt's converter output for a VM with many disks (issue 19, defect 2): {@code disks}
+     * virtio disks and three virtio interfaces without addresses, KubeVirt's pcie-root-port hotplug controllers
+     * without addresses, virtio-serial, rng and balloon, USB off, and two pools. Before issue 19 the hook counted a
+     * root-bus slot per device and refused it from about 26 devices on.
+     */
+    public static Case crowdedQ35(int disks, String root) {
+        StringBuilder devices = new StringBuilder("<emulator>/usr/bin/qemu-system-x86_64</emulator>\n");
+        devices.append("<controller type='usb' model='none'/>\n");
+        int placed = 0;
+        for (int port = 1; port <= 6; port++, placed++) {
+            devices.append("<controller type='pci' index='").append(port).append("' model='pcie-root-port'/>\n");
+        }
+        List<String> diskFiles = new ArrayList<>();
+        for (int i = 0; i < disks; i++, placed++) {
+            String file = root + "/var/run/kubevirt-private/vmi-disks/disk" + i + "/disk.img";
+            diskFiles.add(file);
+            devices.append("<disk type='file' device='disk' model='virtio-non-transitional'><driver name='qemu' type='raw'/>"
+                    + "<source file='" + file + "'/><target dev='vd" + (char) ('a' + i / 26) + (char) ('a' + i % 26)
+                    + "' bus='virtio'/><alias name='ua-disk" + i + "'/></disk>\n");
+        }
+        for (int i = 0; i < 3; i++, placed++) {
+            devices.append("<interface type='user'><model type='virtio-non-transitional'/><alias name='ua-net" + i + "'/></interface>\n");
+        }
+        devices.append("<controller type='virtio-serial' index='0' model='virtio-non-transitional'/>\n"
+                + "<rng model='virtio-non-transitional'><backend model='random'>/dev/urandom</backend></rng>\n"
+                + "<memballoon model='virtio-non-transitional'/>\n<serial type='pty'><target port='0'/></serial>\n");
+        placed += 3;
+        List<String> pools = List.of("base", "extra-libs");
+        List<String> poolFiles = new ArrayList<>();
+        for (int p = 0; p < pools.size(); p++) {
+            poolFiles.add(root + DomainXml.launcherPath(pools.get(p)));
+            devices.append(DomainXml.poolDisk(pools.get(p), poolFiles.get(p), "vdz" + (char) ('a' + p))).append('\n');
+        }
+        String xml = "<domain type='qemu'>\n<name>crowded-q35-" + disks + "</name>\n"
+                + "<metadata><kubevirt xmlns='http://kubevirt.io'><uid>crowded</uid></kubevirt></metadata>\n"
+                + "<memory unit='MiB'>256</memory>\n<vcpu placement='static'>1</vcpu>\n"
+                + "<os><type arch='x86_64' machine='q35'>hvm</type></os>\n<on_poweroff>destroy</on_poweroff>\n"
+                + "<devices>\n" + devices + "</devices>\n</domain>\n";
+        return new Case(xml, true, Set.of(), placed, false, 0, 0, pools, diskFiles, poolFiles);
     }
 }

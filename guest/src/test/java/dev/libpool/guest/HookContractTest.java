@@ -38,6 +38,37 @@ class HookContractTest {
         assertThat(VmContract.isPoolName("-a")).isFalse();
     }
 
+    /**
+     * VmContract's naming rule as the hook applies it: the hook's own POOL_NAME takes no name libpool adds for
+     * something else (its disks would otherwise be taken for a pool's), and every pool's volume.
+     */
+    @Test
+    void theHookTakesNoAddedNameForAPool() {
+        Map<String, String> constants = constants(GuestScripts.hookScript());
+        String regex = constants.get("POOL_NAME").replaceFirst("^re\\.compile\\(r\"(.*)\"\\)$", "$1");
+        Pattern hookPoolName = Pattern.compile(regex);
+        String aliasPrefix = constants.get("ALIAS_PREFIX").replace("\"", "");
+
+        assertThat(VmContract.ADDED_NAMES).isNotEmpty().allSatisfy(added -> {
+            assertThat(added).startsWith(VmContract.ADDED_NAME_PREFIX);
+            String alias = VmContract.KUBEVIRT_ALIAS_PREFIX + added;
+            assertThat(VmContract.poolOfAlias(alias)).as(alias).isEmpty();
+            assertThat(alias).startsWith(aliasPrefix);
+            assertThat(hookPoolName.matcher(alias.substring(aliasPrefix.length())).matches()).as(alias).isFalse();
+            assertThat(VmContract.poolOfVolume(added)).as(added).isEmpty();
+            assertThat(VmContract.isLibpoolName(added)).isTrue();
+        });
+        for (String pool : java.util.List.of("a", "hook", "cloudinit", "base-libs", "x".repeat(VmContract.MAX_POOL_NAME))) {
+            String alias = VmContract.diskAlias(pool);
+            assertThat(hookPoolName.matcher(alias.substring(aliasPrefix.length())).matches()).as(alias).isTrue();
+            assertThat(VmContract.poolOfVolume(VmContract.volumeName(pool))).contains(pool);
+            assertThat(VmContract.poolOfAlias(alias)).contains(pool);
+            assertThat(VmContract.ADDED_NAMES).doesNotContain(VmContract.volumeName(pool));
+        }
+        assertThat(VmContract.isLibpoolName("hook")).isFalse();
+        assertThat(VmContract.isLibpoolName("libpool-Bad_Name")).isFalse();
+    }
+
     private static String quoted(String value) {
         return "\"" + value + "\"";
     }

@@ -232,8 +232,35 @@ class OnDefineDomainHookIT {
                 .replace("type=\"file\"", "type=\"block\"");
         assertFailsLoudly(HookRunner.run(vmi,
                 DomainXml.withDisks(document(Fixtures.DOMAIN_XML.resolve("hooks_domain.xml")), blockDisk)), "file disk");
-        String badName = DomainXml.withPoolDisk(document(Fixtures.DOMAIN_XML.resolve("hooks_domain.xml")), "Bad_Name");
-        assertFailsLoudly(HookRunner.run(vmi, badName), "DNS label");
+    }
+
+    /**
+     * The cloud-init volume the operator adds to a VM without one ({@link VmContract#CLOUD_INIT_VOLUME}) reaches
+     * the hook as KubeVirt's converter renders a NoCloud volume: a raw file disk with alias ua-&lt;volume&gt;
+     * (as ua-nocloud in domain_x86_64.xml). The hook must leave it to KubeVirt and still attach the pool.
+     */
+    @Test
+    void leavesTheCloudInitVolumeLibpoolAddsToKubeVirt() {
+        String cloudInit = DomainXml.fileDisk(VmContract.KUBEVIRT_ALIAS_PREFIX + VmContract.CLOUD_INIT_VOLUME,
+                "/var/run/kubevirt-ephemeral-disks/cloud-init-data/default/vm/noCloud.iso", "vdb");
+        String base = document(Fixtures.DOMAIN_XML.resolve("domain_x86_64.xml"));
+        String alone = DomainXml.withDisks(base, cloudInit);
+        assertThat(hook(vmiJson(Map.of()), alone)).as("no pool disk: the domain is unchanged").isEqualTo(alone);
+
+        String input = DomainXml.withDisks(base, cloudInit, DomainXml.poolDisk("base", DomainXml.launcherPath("base"), "vdz"));
+        String output = hook(vmiJson(Map.of("base", SIZE)), input);
+        assertTransformed(input, output, Map.of("base", SIZE));
+        assertThat(DomainXml.diskAliases(DomainXml.parse(output))).contains(VmContract.KUBEVIRT_ALIAS_PREFIX + VmContract.CLOUD_INIT_VOLUME);
+    }
+
+    /** Only ua-libpool-&lt;pool name&gt; is a pool's disk: any other ua-libpool-* alias is a disk like any other. */
+    @Test
+    void takesNoAliasThatNamesNoValidPool() {
+        String base = document(Fixtures.DOMAIN_XML.resolve("hooks_domain.xml"));
+        for (String notAPool : List.of("Bad_Name", "-hook", "x".repeat(VmContract.MAX_POOL_NAME + 1), "a.b")) {
+            String input = DomainXml.withDisks(base, DomainXml.poolDisk(notAPool, DomainXml.launcherPath(notAPool), "vdz"));
+            assertThat(hook(vmiJson(Map.of()), input)).as(notAPool).isEqualTo(input);
+        }
     }
 
     @Test

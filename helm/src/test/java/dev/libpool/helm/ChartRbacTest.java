@@ -41,6 +41,7 @@ class ChartRbacTest {
                 "kubevirt.io virtualmachineinstances: get list watch",
                 "kubevirt.io kubevirts: get list watch",
                 "core namespaces: get list watch",
+                "core nodes: get list watch patch",
                 "core configmaps: get list watch create patch delete",
                 "core events: create patch",
                 "events.k8s.io events: create patch");

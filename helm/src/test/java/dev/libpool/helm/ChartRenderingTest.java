@@ -42,7 +42,8 @@ class ChartRenderingTest {
                 "LIBPOOL_DAEMON_PRIORITY_CLASS_NAME", "system-node-critical",
                 "LIBPOOL_DAEMON_MEMORY_LIMIT", "1Gi",
                 "LIBPOOL_DAEMON_TOLERATIONS", "*",
-                "LIBPOOL_CONTAINER_DISK_MODE", "Auto");
+                "LIBPOOL_CONTAINER_DISK_MODE", "Auto",
+                "LIBPOOL_DAEMON_SELINUX_MOUNT_CONTEXT", dev.libpool.api.v1alpha1.VmContract.POOL_MOUNT_SELINUX_CONTEXT);
         assertThat(container.path("env").toString()).doesNotContain("LIBPOOL_SIDECAR_SHIM_IMAGE");
         assertThat(r.objects()).allSatisfy(o -> {
             if (!o.path("kind").asText().startsWith("Cluster") && !o.path("kind").asText().startsWith("ValidatingAdmission")) {
@@ -69,7 +70,8 @@ class ChartRenderingTest {
                 "LIBPOOL_DAEMON_MEMORY_REQUEST", "128Mi",
                 "LIBPOOL_DAEMON_MEMORY_LIMIT", "2Gi",
                 "LIBPOOL_DAEMON_TOLERATIONS", "kubevirt.io/dedicated=vms:NoSchedule,maintenance:*",
-                "LIBPOOL_CONTAINER_DISK_MODE", "HelperContainer");
+                "LIBPOOL_CONTAINER_DISK_MODE", "HelperContainer",
+                "LIBPOOL_DAEMON_SELINUX_MOUNT_CONTEXT", "none"); // "" in the values: no context
         assertThat(container.path("imagePullPolicy").asText()).isEqualTo("Always");
         assertThat(deployment.at("/spec/template/spec/priorityClassName").asText()).isEqualTo("cluster-critical-ops");
         assertEnv(container,

@@ -30,7 +30,8 @@ class ValuesSchemaTest {
             "zero-replicas.yaml,      operator.replicas",
             "bad-duration.yaml,       metrics.prometheusRule.for",
             "bad-toleration.yaml,     nodeDaemon.tolerations.0",
-            "container-disk-mode.yaml, nodeDaemon.containerDiskMode"})
+            "container-disk-mode.yaml, nodeDaemon.containerDiskMode",
+            "selinux-context.yaml,    nodeDaemon.selinuxMountContext"})
     void badValuesFileIsRefusedWithTheValueNamed(String file, String named) {
         assertThatThrownBy(() -> Chart.template(BAD.resolve(file)))
                 .hasMessageContaining("values don't meet the specifications of the schema")

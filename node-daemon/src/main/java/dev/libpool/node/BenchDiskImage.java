@@ -16,7 +16,9 @@ import dev.libpool.node.pool.source.SourceTree;
 import io.fabric8.kubernetes.api.model.Quantity;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,8 +27,8 @@ import java.util.stream.Stream;
 
 /**
  * {@code bench pool --disk-image FILE}: how fast a pool is built from a guest disk image with the default include:
- * reading the image (qemu-img to raw for qcow2, partition table, debugfs copy of the library directories and
- * the link targets outside them), then selection and the EROFS build as for a hostPath.
+ * reading the image (qcow2 decoding, partition table, the ext4 copy of the library directories and the link
+ * targets outside them, all in Java), then selection and the EROFS build as for a hostPath.
  */
 final class BenchDiskImage {
 
@@ -48,8 +50,9 @@ final class BenchDiskImage {
             List<String> include = SharedLibraryPoolSpec.DEFAULT_INCLUDE;
             for (int run = 1; run <= runs; run++) {
                 long t0 = System.nanoTime();
-                try (SourceTree tree = DiskImageReader.extract(image, "--disk-image " + image,
-                        new DiskImageReader.Hints(null, null), GlobMatcher.walkRoots(include), scratch)) {
+                try (FileChannel file = FileChannel.open(image, StandardOpenOption.READ);
+                     SourceTree tree = DiskImageReader.extract(file, "--disk-image " + image,
+                        new DiskImageReader.Hints(null, null), GlobMatcher.walkRoots(include), scratch, Long.MAX_VALUE / 16)) {
                     long t1 = System.nanoTime();
                     long copied = bytesUnder(tree.root());
                     Selection selection = new LibrarySelector(include, List.of(), false, Long.MAX_VALUE)
@@ -66,7 +69,7 @@ final class BenchDiskImage {
                             build, built.dataBytes() / 1048576.0, selection.totalBytes() / 1e6 / (read + select + build));
                 }
             }
-            System.out.println("read = qemu-img to raw (qcow2 only) + partition table + debugfs copy of lib, lib64, usr/lib,"
+            System.out.println("read = qcow2 decoding (qcow2 only) + partition table + ext4 copy of lib, lib64, usr/lib,"
                     + " usr/lib64, usr/local/lib and the link targets outside them; copied MiB = what that copy holds;"
                     + " MB/s = library bytes / (read + select + build)");
             return 0;

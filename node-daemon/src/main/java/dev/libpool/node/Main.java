@@ -1,6 +1,7 @@
 package dev.libpool.node;
 
 import dev.libpool.api.v1alpha1.NodeKsmState;
+import dev.libpool.api.v1alpha1.VmContract;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.ksm.KsmController;
 import dev.libpool.node.ksm.KsmPaths;
@@ -25,7 +26,8 @@ import java.util.concurrent.CountDownLatch;
  *   bench-daemon [--source DIR] [--passes N] CPU and RSS of idle passes over three pools of it
  *   ksm restore                          put back the KSM knobs saved before libpool first changed them
  *                                        (the uninstall step; the saved copy survives daemon crashes)
- * common options: --state-dir DIR (default /var/lib/libpool), --host-root DIR (default /)
+ * common options: --state-dir DIR (default /var/lib/libpool), --host-root DIR (default /), --mount-context CONTEXT
+ * (SELinux context of the pool mounts where SELinux is enabled; default KubeVirt's container_file_t one, none = none)
  * </pre>
  */
 public final class Main {
@@ -88,7 +90,9 @@ public final class Main {
                        Main bench-pool --disk-image FILE [--runs N]
                        Main bench-daemon [--source DIR] [--passes N]
                        Main ksm restore
-                options: --state-dir DIR (default /var/lib/libpool), --host-root DIR (default /)""");
+                options: --state-dir DIR (default /var/lib/libpool), --host-root DIR (default /),
+                         --mount-context CONTEXT (SELinux context of the pool mounts where SELinux is enabled;
+                         default system_u:object_r:container_file_t:s0, none for none)""");
         return 2;
     }
 
@@ -114,7 +118,8 @@ public final class Main {
         }
 
         HostPaths paths() {
-            return new HostPaths(Path.of(value("--host-root", "/")), value("--state-dir", HostPaths.DEFAULT_STATE_DIR));
+            return new HostPaths(Path.of(value("--host-root", "/")), value("--state-dir", HostPaths.DEFAULT_STATE_DIR),
+                    value("--mount-context", VmContract.POOL_MOUNT_SELINUX_CONTEXT));
         }
     }
 }

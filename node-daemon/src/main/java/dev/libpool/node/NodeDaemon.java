@@ -8,9 +8,12 @@ import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.ksm.KsmController;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.host.Natives;
+import dev.libpool.node.pool.ErofsImageBuilder;
 import dev.libpool.node.pool.PoolService;
 import dev.libpool.node.pool.PoolTeardown;
 import dev.libpool.node.pool.StateLock;
+import dev.libpool.node.pool.source.BackgroundReads;
+import dev.libpool.node.pool.source.PoolSources;
 import dev.libpool.node.report.NodeReportWriter;
 import dev.libpool.node.report.ReportThrottle;
 import io.fabric8.kubernetes.api.model.Node;
@@ -19,6 +22,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,7 +44,8 @@ import java.util.logging.Logger;
  * Cluster mode: watches SharedLibraryPools, reconciles those whose nodeSelector matches this node on every
  * change and periodically (measurements move), keeps the node's report for the metrics and writes it when it
  * changed enough ({@link ReportThrottle}).
- * One worker thread does everything, so pools, KSM and the report never race.
+ * One worker thread does everything, so pools, KSM and the report never race; only disk-image reads run on a
+ * thread of their own ({@link BackgroundReads}), which asks for a pass when one ends.
  */
 public final class NodeDaemon implements AutoCloseable {
 
@@ -64,6 +69,8 @@ public final class NodeDaemon implements AutoCloseable {
     /** Per pool name, the service of its current generation (it caches the verified digest). */
     private final Map<String, PoolService> services = new HashMap<>();
     private final Map<String, Long> serviceGenerations = new HashMap<>();
+    /** Disk-image reads run here, off the pass: a slow or hostile image does not hold up the other pools. */
+    private BackgroundReads reads;
     private SharedIndexInformer<SharedLibraryPool> informer;
     private SharedIndexInformer<Node> nodeInformer;
 
@@ -78,7 +85,8 @@ public final class NodeDaemon implements AutoCloseable {
     }
 
     /** Starts the informer and the periodic pass; returns at once. */
-    public void start() {
+    public void start() throws IOException {
+        reads = new BackgroundReads(paths.buildDir(), this::trigger);
         informer = client.resources(SharedLibraryPool.class).inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(SharedLibraryPool pool) {
@@ -135,6 +143,9 @@ public final class NodeDaemon implements AutoCloseable {
         }
         if (nodeInformer != null) {
             nodeInformer.close();
+        }
+        if (reads != null) {
+            reads.close();
         }
     }
 
@@ -203,7 +214,8 @@ public final class NodeDaemon implements AutoCloseable {
         String name = pool.getMetadata().getName();
         Long generation = pool.getMetadata().getGeneration();
         if (!services.containsKey(name) || !Objects.equals(serviceGenerations.get(name), generation)) {
-            services.put(name, PoolService.onHost(pool, OWNER, paths));
+            services.put(name, new PoolService(pool, OWNER, paths, natives, new ErofsImageBuilder(
+                    ErofsImageBuilder.DEFAULT_MKFS), PoolSources.onHost(paths).readingIn(reads)));
             serviceGenerations.put(name, generation);
         }
         return services.get(name);

@@ -106,10 +106,60 @@ class NodeDaemonIT {
         assertThat(dir.resolve("state/pools/" + elsewhere)).doesNotExist();
     }
 
+    @Test
+    void aHostileDiskImageIsReadOffThePassWhileTheOtherPoolIsServed() throws Exception {
+        // 210,000 hard links (over the read's entry budget), spread over directories for mke2fs -d
+        Path root = Files.createDirectories(dir.resolve("hostile/usr/lib/many"));
+        Path[] targets = new Path[4];
+        for (int f = 0; f < targets.length; f++) {
+            targets[f] = Files.writeString(root.resolve("h" + f), "x");
+        }
+        for (int d = 0; d < 700; d++) {
+            Path sub = Files.createDirectory(root.resolve("d" + d));
+            for (int i = 0; i < 300; i++) {
+                Files.createLink(sub.resolve("h" + i), targets[(d * 300 + i) % targets.length]);
+            }
+        }
+        Path image = dir.resolve("hostile.raw");
+        run("truncate", "-s", "160M", image.toString());
+        run("mke2fs", "-q", "-F", "-t", "ext4", "-d", dir.resolve("hostile").toString(), image.toString());
+        PoolSource disk = PoolSource.diskImage(image.toString());
+        // "elsewhere" sorts before "selected": the hostile pool's read starts first in every pass
+        client.resources(SharedLibraryPool.class).resource(pool(elsewhere, Map.of("libpool-it", run), disk)).create();
+        client.resources(SharedLibraryPool.class).resource(pool(selected, Map.of("libpool-it", run))).create();
+        HostPaths paths = new HostPaths(Path.of("/"), dir.resolve("state").toString());
+        KsmController ksm = new KsmController(KsmPaths.defaults(dir.resolve("state")));
+        try (NodeDaemon daemon = new NodeDaemon(client, node, paths, ksm, Duration.ofSeconds(2))) {
+            daemon.start();
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                List<NodePoolState> pools = daemon.latest().getPools();
+                assertThat(pools).filteredOn(p -> p.getName().equals(selected)).singleElement()
+                        .satisfies(p -> assertThat(p.getState()).as(p.getMessage()).isEqualTo(NodePoolState.State.Ready));
+                assertThat(pools).filteredOn(p -> p.getName().equals(elsewhere)).singleElement().satisfies(p -> {
+                    assertThat(p.getState()).as(p.getMessage()).isEqualTo(NodePoolState.State.Building);
+                    assertThat(p.getReason()).isEqualTo("DiskImageReading");
+                });
+            });
+            await().atMost(Duration.ofSeconds(120)).untilAsserted(() ->
+                    assertThat(daemon.latest().getPools()).filteredOn(p -> p.getName().equals(elsewhere)).singleElement()
+                            .satisfies(p -> assertThat(p.getReason()).as(p.getMessage()).isEqualTo("DiskImageOverBudget")));
+        }
+    }
+
+    private static void run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(String.join(" ", cmd) + ": " + out).isZero();
+    }
+
     private SharedLibraryPool pool(String name, Map<String, String> nodeSelector) {
-        SharedLibraryPoolSpec spec = new SharedLibraryPoolSpec();
         PoolSource src = new PoolSource();
         src.setHostPath(new HostPathSource(dir.resolve("src").toString()));
+        return pool(name, nodeSelector, src);
+    }
+
+    private SharedLibraryPool pool(String name, Map<String, String> nodeSelector, PoolSource src) {
+        SharedLibraryPoolSpec spec = new SharedLibraryPoolSpec();
         spec.setSource(src);
         spec.setMaxSize(new Quantity("32Mi"));
         spec.setNodeSelector(nodeSelector);

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.libpool.api.v1alpha1.NodePoolReport;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
 import dev.libpool.api.v1alpha1.VmContract;
+import dev.libpool.operator.node.PoolNodeLabels;
 import dev.libpool.operator.vm.PoolVms;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -26,7 +28,8 @@ import java.util.stream.Collectors;
 /**
  * The informers a pool reconcile reads, and which pools each change wakes: a VM wakes the pool its label names
  * and the pool its record names; a VMI the pool it maps (its size annotation); a namespace or the KubeVirt CR
- * every pool (selection and the KubeVirt check depend on them); a node report the pools it mentions.
+ * every pool (selection and the KubeVirt check depend on them); a node report the pools it mentions; a node the
+ * pools whose labels it carries.
  */
 final class ClusterWatch {
     static final GroupVersionKind VM = new GroupVersionKind("kubevirt.io", "v1", "VirtualMachine");
@@ -38,6 +41,7 @@ final class ClusterWatch {
     final InformerEventSource<GenericKubernetesResource, SharedLibraryPool> kubevirts;
     final InformerEventSource<Namespace, SharedLibraryPool> namespaces;
     final InformerEventSource<NodePoolReport, SharedLibraryPool> reports;
+    final InformerEventSource<Node, SharedLibraryPool> nodes;
     private final IndexerResourceCache<SharedLibraryPool> pools;
 
     ClusterWatch(EventSourceContext<SharedLibraryPool> context) {
@@ -50,12 +54,16 @@ final class ClusterWatch {
                 .withName("kubevirts").withSecondaryToPrimaryMapper(k -> allPools()).build(), context);
         namespaces = new InformerEventSource<>(InformerEventSourceConfiguration.from(Namespace.class, SharedLibraryPool.class)
                 .withName("namespaces").withSecondaryToPrimaryMapper(n -> allPools()).build(), context);
+        // A node wakes the pools whose labels it carries (a label removed by hand comes back at the next report
+        // change or resync): mapping every node heartbeat to every pool would reconcile all pools all the time.
+        nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, SharedLibraryPool.class)
+                .withName("nodes").withSecondaryToPrimaryMapper(ClusterWatch::poolsOf).build(), context);
         reports = new InformerEventSource<>(InformerEventSourceConfiguration.from(NodePoolReport.class, SharedLibraryPool.class)
-                .withName("reports").withSecondaryToPrimaryMapper(ClusterWatch::poolsOf).build(), context);
+                .withName("reports").withSecondaryToPrimaryMapper(this::poolsOfReport).build(), context);
     }
 
     List<EventSource<?, SharedLibraryPool>> all() {
-        return List.of(vms, vmis, kubevirts, namespaces, reports);
+        return List.of(vms, vmis, kubevirts, namespaces, reports, nodes);
     }
 
     List<SharedLibraryPool> activePools() {
@@ -127,5 +135,16 @@ final class ClusterWatch {
             return Set.of();
         }
         return report.getStatus().getPools().stream().map(p -> new ResourceID(p.getName())).collect(Collectors.toSet());
+    }
+
+    /** The pools a report mentions and those labelled on its node: a pool dropped from the report must unlabel it. */
+    private Set<ResourceID> poolsOfReport(NodePoolReport report) {
+        Set<ResourceID> ids = new HashSet<>(poolsOf(report));
+        nodes.get(new ResourceID(report.getMetadata().getName())).ifPresent(n -> ids.addAll(poolsOf(n)));
+        return ids;
+    }
+
+    static Set<ResourceID> poolsOf(Node node) {
+        return PoolNodeLabels.poolsOf(node).stream().map(ResourceID::new).collect(Collectors.toSet());
     }
 }

@@ -8,12 +8,15 @@ import dev.libpool.operator.daemon.NodeDaemonSets;
 import dev.libpool.operator.events.EventRecorder;
 import dev.libpool.operator.hook.HookConfigMaps;
 import dev.libpool.operator.kubevirt.KubeVirtCheck;
+import dev.libpool.operator.node.PoolNodeLabels;
 import dev.libpool.operator.status.PoolStatusAggregator;
 import dev.libpool.operator.vm.PoolVms;
 import dev.libpool.operator.vm.VmConverger;
+import dev.libpool.operator.vm.VmPatchPlan;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -54,6 +57,7 @@ public class SharedLibraryPoolReconciler implements Reconciler<SharedLibraryPool
     private final PoolVms poolVms;
     private final NodeDaemonSets daemonSets;
     private final HookConfigMaps hookConfigMaps;
+    private final PoolNodeLabels nodeLabels;
     private ClusterWatch watch;
 
     @Inject
@@ -64,6 +68,7 @@ public class SharedLibraryPoolReconciler implements Reconciler<SharedLibraryPool
         this.poolVms = new PoolVms(new VmConverger(client), events, metrics);
         this.daemonSets = new NodeDaemonSets(client, config);
         this.hookConfigMaps = new HookConfigMaps(client);
+        this.nodeLabels = new PoolNodeLabels(client);
     }
 
     @Override
@@ -115,13 +120,22 @@ public class SharedLibraryPoolReconciler implements Reconciler<SharedLibraryPool
         return DeleteControl.defaultDelete();
     }
 
-    /** The DaemonSet for the pools that exist, and a hook ConfigMap where VMs use a pool. */
+    /**
+     * The DaemonSet for the pools that exist, the pool's label on the nodes that serve it (and no label of a pool that
+     * is gone), and a hook ConfigMap where VMs use a pool.
+     */
     private void syncShared(String pool, PoolVms.Result synced, Optional<String> deleting) {
         synchronized (SHARED) {
             List<SharedLibraryPool> active = watch.activePools().stream()
                     .filter(p -> deleting.filter(p.getMetadata().getName()::equals).isEmpty())
                     .collect(Collectors.toList());
             daemonSets.sync(active);
+            Set<String> serving = deleting.isPresent() ? Set.of() : PoolNodeLabels.serving(pool, watch.reports.list().toList());
+            Map<String, Map<String, String>> labelled = nodeLabels.sync(pool, serving, watch.nodes.list().toList(),
+                    active.stream().map(p -> p.getMetadata().getName()).collect(Collectors.toSet()));
+            watch.pool(pool).filter(p -> !labelled.isEmpty()).ifPresent(p -> events.record(p, EventRecorder.Type.Normal,
+                    EventRecorder.Reason.NodeLabelsChanged, "node labels for pool scheduling (+ set, - removed): "
+                            + PoolNodeLabels.describe(labelled)));
             Map<String, Set<String>> poolsByNamespace = new TreeMap<>();
             watch.vms.list().forEach(vm -> synced.written().getOrDefault(PoolVms.key(vm), PoolVms.recordedPoolOf(vm))
                     .ifPresent(p -> poolsByNamespace.computeIfAbsent(vm.getMetadata().getNamespace(), n -> new TreeSet<>()).add(p)));
@@ -131,7 +145,10 @@ public class SharedLibraryPoolReconciler implements Reconciler<SharedLibraryPool
             Map<String, List<OwnerReference>> inUse = new TreeMap<>();
             poolsByNamespace.forEach((ns, names) -> inUse.put(ns, names.stream().map(watch::pool).flatMap(Optional::stream)
                     .map(SharedLibraryPoolReconciler::ownerOf).collect(Collectors.toList())));
-            hookConfigMaps.sync(inUse);
+            Set<String> formerInUse = watch.vms.list().filter(vm -> VmPatchPlan.usesFormerHookConfigMap(
+                    Serialization.jsonMapper().valueToTree(vm))).map(vm -> vm.getMetadata().getNamespace())
+                    .collect(Collectors.toSet());
+            hookConfigMaps.sync(inUse, formerInUse);
         }
     }
 

@@ -1,16 +1,13 @@
 package dev.libpool.operator;
 
-import dev.libpool.api.v1alpha1.HostPathSource;
 import dev.libpool.api.v1alpha1.ImageInfo;
 import dev.libpool.api.v1alpha1.NodePoolReport;
 import dev.libpool.api.v1alpha1.NodePoolState;
-import dev.libpool.api.v1alpha1.PoolSource;
 import dev.libpool.api.v1alpha1.SharedLibraryPool;
-import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.libpool.kubetest.RequiresTestCluster;
+import dev.libpool.operator.testing.PoolFixtures;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -46,7 +43,7 @@ class SharedLibraryPoolReconcilerIT {
 
     @Test
     void nodeReportsBecomePoolStatus() {
-        SharedLibraryPool pool = client.resource(pool()).create();
+        SharedLibraryPool pool = client.resource(PoolFixtures.pool(POOL)).create();
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(readyReason()).isEqualTo("NoNodes"));
@@ -75,18 +72,6 @@ class SharedLibraryPoolReconcilerIT {
         }
         return current.getStatus().getConditions().stream()
                 .filter(c -> c.getType().equals("Ready")).map(c -> c.getReason()).findFirst().orElse(null);
-    }
-
-    private static SharedLibraryPool pool() {
-        SharedLibraryPool pool = new SharedLibraryPool();
-        pool.setMetadata(new ObjectMetaBuilder().withName(POOL).build());
-        PoolSource source = new PoolSource();
-        source.setHostPath(new HostPathSource("/srv/guest-root"));
-        pool.getSpec().setSource(source);
-        pool.getSpec().setMaxSize(new Quantity("256Mi"));
-        pool.getSpec().setNamespaceSelector(new LabelSelector());
-        pool.setStatus(null);
-        return pool;
     }
 
     private static NodePoolReport report(Long generation) {

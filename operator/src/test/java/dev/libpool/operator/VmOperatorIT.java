@@ -11,7 +11,12 @@ import dev.libpool.operator.kubevirt.KubeVirtCheck;
 import dev.libpool.operator.testing.KubeVirtAdmission;
 import dev.libpool.operator.testing.KubeVirtSchema;
 import dev.libpool.operator.testing.VmFixtures;
+import dev.libpool.operator.hook.HookConfigMaps;
+import dev.libpool.operator.vm.Attachment;
 import dev.libpool.operator.vm.VmConverger;
+import dev.libpool.operator.vm.VmPatchPlan;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.zjsonpatch.JsonPatch;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -99,8 +104,12 @@ class VmOperatorIT {
         assertThat(KubeVirtSchema.violations(stripServerFields(patchedJson))).isEmpty();
         assertThat(KubeVirtAdmission.violations(patchedJson, Set.of("Sidecar", "HostDisk"))).isEmpty();
         kubevirt.assertAdmitted(patchedJson, KubeVirtCheck.REQUIRED_GATES);
-        assertThat(patchedJson.at("/spec/template/metadata/annotations").get(VmContract.HOOK_SIDECARS_ANNOTATION).asText())
-                .contains("my-config-map", "libpool-hook", "quay.io/kubevirt/sidecar-shim:v1.9.0");
+        JsonNode hooks = JSON.readTree(patchedJson.at("/spec/template/metadata/annotations")
+                .get(VmContract.HOOK_SIDECARS_ANNOTATION).asText());
+        assertThat(hooks.toString()).contains("my-config-map", "\"" + VmContract.HOOK_CONFIG_MAP + "\"");
+        assertThat(hooks.get(hooks.size() - 1).has("image")).as("KubeVirt v1.9 runs its installed shim").isFalse();
+        assertThat(patchedJson.at("/spec/template/spec/nodeSelector").get(VmContract.nodeLabel(pool)).asText())
+                .as("only nodes that serve the pool").isEqualTo(VmContract.NODE_LABEL_VALUE);
         await().atMost(WAIT).untilAsserted(() -> {
             var cm = client.configMaps().inNamespace(ns).withName(VmContract.HOOK_CONFIG_MAP).get();
             assertThat(cm).isNotNull();
@@ -141,6 +150,41 @@ class VmOperatorIT {
             assertThat(client.configMaps().inNamespace(ns).withName(VmContract.HOOK_CONFIG_MAP).get()).isNull();
         });
         kubevirt.assertAdmitted(JSON.valueToTree(vm(ns, "vm-a")), KubeVirtCheck.REQUIRED_GATES);
+    }
+
+    /**
+     * Upgrade from release 0.1, whose hook ConfigMap libpool-hook was also the pod volume name of a pool named
+     * "hook": a VM it patched (and the ConfigMap it owned) exist before the pool's first reconcile by this release.
+     * The VM is patched to the new ConfigMap, which is created, and the old one goes once no VM names it.
+     */
+    @Test
+    void aVmPatchedByTheFormerReleaseMovesToTheNewHookConfigMapAndTheOldOneGoes() throws Exception {
+        String ns = namespace("tenant-u", Map.of("team", "u-" + RUN));
+        String poolName = "it-u-" + RUN;
+        SharedLibraryPool pool = new SharedLibraryPool();
+        pool.setMetadata(new ObjectMetaBuilder().withName(poolName).build());
+        pool.getSpec().setMaxSize(new Quantity("256Mi"));
+        ObjectNode vm = VmFixtures.optedIn("vm-cirros.yaml", ns, poolName);
+        ((ObjectNode) vm.get("metadata")).put("name", "vm-u");
+        Attachment attachment = Attachment.of(pool, config.stateDir(), "quay.io/kubevirt/sidecar-shim:v1.9.0");
+        JsonNode former = VmFixtures.formerRelease(JsonPatch.apply(VmPatchPlan.plan(vm, Optional.of(attachment)).patch()
+                .orElseThrow(), vm));
+        ((ObjectNode) former.get("metadata")).remove("resourceVersion");
+        client.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata()
+                .withName(VmContract.LEGACY_HOOK_CONFIG_MAP).withLabels(HookConfigMaps.LABELS).endMetadata()
+                .withData(Map.of(VmContract.HOOK_KEY, "# the former release's hook")).build()).create();
+        client.genericKubernetesResources(VmConverger.VIRTUAL_MACHINES).inNamespace(ns)
+                .resource(Serialization.jsonMapper().convertValue(former, GenericKubernetesResource.class)).create();
+        pool("it-u", Map.of("team", "u-" + RUN), Map.of());
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            JsonNode now = JSON.valueToTree(vm(ns, "vm-u"));
+            assertThat(VmPatchPlan.usesFormerHookConfigMap(now)).isFalse();
+            assertThat(now.at("/spec/template/metadata/annotations").get(VmContract.HOOK_SIDECARS_ANNOTATION).asText())
+                    .contains("\"" + VmContract.HOOK_CONFIG_MAP + "\"");
+            assertThat(client.configMaps().inNamespace(ns).withName(VmContract.HOOK_CONFIG_MAP).get()).isNotNull();
+            assertThat(client.configMaps().inNamespace(ns).withName(VmContract.LEGACY_HOOK_CONFIG_MAP).get()).isNull();
+        });
     }
 
     @Test

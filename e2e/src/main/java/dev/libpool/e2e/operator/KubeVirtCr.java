@@ -27,7 +27,7 @@ public final class KubeVirtCr {
 
     /**
      * A KubeVirt CR with the gates in NAMESPACE reporting VERSION, unless the cluster has one of its own; returns the
-     * sidecar-shim image the operator derives from what it wrote, empty when the cluster's own KubeVirt is used.
+     * version written, empty when the cluster's own KubeVirt is used.
      */
     public static Optional<String> ensureWithGates(KubernetesClient client, String namespace, String version) {
         var kubevirts = client.genericKubernetesResources(KUBEVIRTS);
@@ -44,6 +44,6 @@ public final class KubeVirtCr {
         stored.setAdditionalProperty("status", Map.of("observedKubeVirtVersion", version,
                 "observedKubeVirtRegistry", REGISTRY));
         kubevirts.inNamespace(namespace).resource(stored).updateStatus();
-        return Optional.of(REGISTRY + "/sidecar-shim:" + version);
+        return Optional.of(version);
     }
 }

@@ -8,10 +8,12 @@ import java.util.Objects;
  * Every host path the daemon reads or writes, resolved under one configurable root (as Node Feature
  * Discovery's hostpath.go does): in a pod the host is mounted at e.g. /host, in tests a fixture tree.
  *
- * @param root     the host's "/" as this process sees it
- * @param stateDir the daemon's state directory as an absolute host path (default /var/lib/libpool)
+ * @param root         the host's "/" as this process sees it
+ * @param stateDir     the daemon's state directory as an absolute host path (default /var/lib/libpool)
+ * @param mountContext the SELinux context for the pools' mounts where SELinux is enabled ("none" or empty: none);
+ *                     see {@link SelinuxMount}
  */
-public record HostPaths(Path root, String stateDir) {
+public record HostPaths(Path root, String stateDir, String mountContext) {
 
     public static final String DEFAULT_STATE_DIR = VmContract.DEFAULT_STATE_DIR;
 
@@ -20,6 +22,12 @@ public record HostPaths(Path root, String stateDir) {
         if (stateDir == null || !stateDir.startsWith("/")) {
             throw new IllegalArgumentException("state dir must be an absolute path, got: " + stateDir);
         }
+        SelinuxMount.check(mountContext);
+    }
+
+    /** With KubeVirt's hostDisk context for the pool mounts. */
+    public HostPaths(Path root, String stateDir) {
+        this(root, stateDir, VmContract.POOL_MOUNT_SELINUX_CONTEXT);
     }
 
     /** This process's own view of the host: root "/" and the default state directory. */

@@ -20,7 +20,7 @@ public final class JnaNatives implements Natives {
     private static final int O_CREAT = 0100;
     private static final int O_TRUNC = 01000;
     private static final int O_CLOEXEC = 02000000;
-    private static final long MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
+    private static final long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32;
     private static final int MNT_DETACH = 2;
     private static final int LOCK_EX = 2, LOCK_NB = 4;
     private static final int EWOULDBLOCK = 11, EINVAL = 22, ENOTTY = 25, EOPNOTSUPP = 95;
@@ -53,6 +53,12 @@ public final class JnaNatives implements Natives {
     public void mount(String source, Path target, String fsType, String options) throws IOException {
         call("mount " + fsType + " on " + target, () -> libc.mount(source, target.toString(), fsType,
                 MS_NOSUID | MS_NODEV | MS_NOEXEC, options));
+    }
+
+    @Override
+    public void remount(Path target, boolean readOnly) throws IOException {
+        call("remount " + target + (readOnly ? " read-only" : " read-write"), () -> libc.mount(null, target.toString(), null,
+                MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | (readOnly ? MS_RDONLY : 0), null));
     }
 
     @Override

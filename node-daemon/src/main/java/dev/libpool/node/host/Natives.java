@@ -12,6 +12,12 @@ public interface Natives {
     /** mount(2) of a pseudo filesystem (tmpfs, hugetlbfs) with nosuid,nodev,noexec and the given data options. */
     void mount(String source, Path target, String fsType, String options) throws IOException;
 
+    /**
+     * Remounts the filesystem mounted at {@code target} read-only or read-write (MS_REMOUNT, nosuid,nodev,noexec
+     * kept): the whole superblock, so every bind of it (a virt-launcher pod's hostDisk) follows.
+     */
+    void remount(Path target, boolean readOnly) throws IOException;
+
     /** umount2(2); {@code lazy} detaches (MNT_DETACH) so the mount goes away once the last user is gone. */
     void umount(Path target, boolean lazy) throws IOException;
 

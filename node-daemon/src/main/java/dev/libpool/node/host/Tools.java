@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** Host programs the daemon runs (mkfs.erofs, qemu-img, debugfs): found by name on PATH or given as a path. */
+/** Host programs the daemon runs (mkfs.erofs): found by name on PATH or given as a path. */
 public final class Tools {
 
     private Tools() {
@@ -22,7 +22,7 @@ public final class Tools {
                 return Optional.of(p);
             }
         }
-        // a daemon started with a short PATH still finds the sbin tools (debugfs)
+        // a daemon started with a short PATH still finds the sbin tools
         for (String dir : new String[] {"/usr/sbin", "/sbin"}) {
             Path p = Path.of(dir, nameOrPath);
             if (Files.isExecutable(p)) {

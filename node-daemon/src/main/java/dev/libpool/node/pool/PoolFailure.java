@@ -13,7 +13,9 @@ public final class PoolFailure extends Exception {
         GuestScriptsMissing, PoolNameConflict, StateDirLocked, StateDirReadOnly, HostError,
         // disk-image sources (source.diskImage, source.containerDisk)
         DiskImageMissing, UnsupportedImageFormat, DiskImageCorrupt, DiskImageTruncated, DiskImageTooLarge,
-        UnknownPartitionTable, UnsupportedFilesystem, DiskToolMissing, ContainerDiskHelperAmbiguous
+        UnknownPartitionTable, UnsupportedFilesystem, ContainerDiskHelperAmbiguous, DiskImageOverBudget,
+        /** not a failure: the image is being read off the daemon's pass (the state is Building) */
+        DiskImageReading
     }
 
     private final Reason reason;

@@ -9,6 +9,7 @@ import dev.libpool.api.v1alpha1.SharedLibraryPoolSpec;
 import dev.libpool.node.host.HostPaths;
 import dev.libpool.node.host.JnaNatives;
 import dev.libpool.node.host.Natives;
+import dev.libpool.node.host.SelinuxMount;
 import dev.libpool.node.learn.LearnedBuild;
 import dev.libpool.node.learn.PagePresence;
 import dev.libpool.node.learn.UsageLearner;
@@ -21,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -99,21 +101,24 @@ public final class PoolService {
             SharedLibraryPoolSpec spec = validate();
             try (StateLock ignored = StateLock.acquire(paths, natives, LOCK_TIMEOUT)) {
                 ErofsImageBuilder.removeLeftovers(paths.buildDir());
-                store.ensureMounted();
+                List<String> restored = store.ensureMounted();
                 claimName();
                 Optional<String> serving = verifiedCurrent();
                 PoolFailure failure = null;
                 Selection selection = null;
+                List<String> readerSkipped = List.of();
                 try {
                     Optional<String> memo = memoKey(spec);
                     // an unchanged disk image is not read again: its generation serves, or its failure stands,
                     // unless what guests touched settled and the serving generation is to be laid out from it
                     if (memo.isEmpty() || generations.wantsRelayout(spec, serving)
                             || !SourceMemo.unchanged(paths.metaDir(name()), memo.get(), serving)) {
-                        try (SourceTree tree = sources.open(name(), spec.getSource(), spec.effectiveInclude())) {
+                        try (SourceTree tree = sources.open(name(), spec.getSource(), spec.effectiveInclude(),
+                                PoolGeometry.maxBytes(spec.getMaxSize()))) {
                             selection = new LibrarySelector(spec.effectiveInclude(), spec.getExclude(),
                                     spec.getInclude() != null && !spec.getInclude().isEmpty(),
                                     PoolGeometry.maxBytes(spec.getMaxSize()), sourceFacts).select(tree.root(), tree.field());
+                            readerSkipped = tree.skipped();
                             FaultPoint.reach(FaultPoint.Step.SELECTED);
                             String built = generations.buildIfChanged(spec, generation(), selection, serving, store);
                             if (!serving.equals(Optional.of(built))) {
@@ -140,7 +145,10 @@ public final class PoolService {
                 state.setReason("Published");
                 state.setMessage("serving " + state.getImage().getLibraryCount() + " libraries from " + store.stableFile()
                         + (selection == null || selection.skipped().isEmpty() ? "" : "; skipped " + selection.skipped().size()
-                        + " matched path(s), e.g. " + selection.skipped().get(0)));
+                        + " matched path(s), e.g. " + selection.skipped().get(0))
+                        + (readerSkipped.isEmpty() ? "" : "; the image reader left out " + readerSkipped.size()
+                        + " entr(ies), e.g. " + readerSkipped.get(0))
+                        + (restored.isEmpty() ? "" : "; restored its protection: " + String.join("; ", restored)));
                 return new Result(state, store.stableFile());
             }
         } catch (PoolFailure f) {
@@ -201,7 +209,8 @@ public final class PoolService {
         PoolSources.validate(spec.getSource());
         try {
             PoolMedium medium = spec.getMedium() == null ? PoolMedium.tmpfs : spec.getMedium();
-            store = new PoolStore(paths.poolDir(name), natives, name, medium, PoolGeometry.mediumSizeBytes(spec.getMaxSize()));
+            store = new PoolStore(paths.poolDir(name), natives, name, medium, PoolGeometry.mediumSizeBytes(spec.getMaxSize()),
+                    SelinuxMount.effective(paths));
         } catch (IllegalArgumentException e) {
             throw new PoolFailure(Reason.InvalidSpec, e.getMessage(), e);
         }
@@ -313,7 +322,8 @@ public final class PoolService {
 
     private Result failed(NodePoolState state, PoolFailure f, Optional<String> serving) {
         LOG.warning(() -> "pool " + state.getName() + ": " + f.reason() + ": " + f.getMessage());
-        state.setState(NodePoolState.State.Failed);
+        // a read off the pass is not a failure: Building, with the last good generation serving meanwhile
+        state.setState(f.reason() == Reason.DiskImageReading ? NodePoolState.State.Building : NodePoolState.State.Failed);
         state.setReason(f.reason().name());
         String message = f.getMessage();
         state.setMessage(message + serving.map(d -> (message.endsWith(".") ? " " : ". ") + "The last good generation sha256:"

@@ -3,6 +3,7 @@ package dev.libpool.node.pool;
 import dev.libpool.api.v1alpha1.VmContract;
 import dev.libpool.api.v1alpha1.PoolMedium;
 import dev.libpool.node.host.Natives;
+import dev.libpool.node.host.SelinuxMount;
 import dev.libpool.node.pool.PoolFailure.Reason;
 
 import java.io.IOException;
@@ -13,11 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 /**
  * A pool's dedicated, size-limited tmpfs (or hugetlbfs), or for PageCache a plain directory on the state
@@ -25,8 +26,9 @@ import java.util.logging.Logger;
  *
  * <p>Layout of {@code <state>/pools/<pool>/} (the mount point): {@code <sha256>.img} per generation and
  * {@code pool.img}, a hard link to the current one that VMs attach. Publishing renames a new link over
- * pool.img, so running QEMUs keep the inode they map. Every generation is root-owned, 0444 and immutable
- * (FS_IMMUTABLE_FL) where the medium supports it; the daemon lifts the flag only to rename or remove.
+ * pool.img, so running QEMUs keep the inode they map. Every generation is owned by KubeVirt's qemu user, 0444 and
+ * immutable (FS_IMMUTABLE_FL) where the medium supports it, and a mounted medium is read-only except while the daemon
+ * changes it ({@link PoolProtection} says why); the daemon lifts the flag only to rename or remove.
  */
 public final class PoolStore {
 
@@ -40,9 +42,15 @@ public final class PoolStore {
     private final String pool;
     private final PoolMedium medium;
     private final long mediumSize;
+    private final PoolProtection protection;
 
-    public PoolStore(Path dir, Natives natives, String pool, PoolMedium medium, long mediumSize) {
+    private final String mountContext;
+
+    /** {@code mountContext}: the SELinux context of the medium's mount, empty for none ({@link SelinuxMount#effective}). */
+    public PoolStore(Path dir, Natives natives, String pool, PoolMedium medium, long mediumSize, String mountContext) {
         this.dir = dir;
+        this.mountContext = mountContext;
+        this.protection = new PoolProtection(dir, natives);
         this.natives = natives;
         this.pool = pool;
         this.medium = medium;
@@ -67,9 +75,10 @@ public final class PoolStore {
 
     /**
      * Mounts the medium unless it already is (after a daemon restart), then checks its type with statfs.
-     * PageCache mounts nothing: the directory lives on the state directory's own filesystem.
+     * PageCache mounts nothing: the directory lives on the state directory's own filesystem. Returns what the
+     * re-assertion of the pool's protection found changed ({@link #enforceProtection()}).
      */
-    public void ensureMounted() throws PoolFailure {
+    public List<String> ensureMounted() throws PoolFailure {
         try {
             Files.createDirectories(dir);
             if (!medium.mounted()) {
@@ -78,11 +87,12 @@ public final class PoolStore {
                             + Long.toHexString(natives.filesystemType(dir)) + " from an earlier medium, not a directory "
                             + "on the node's disk for PageCache: unmount it once no VM uses the pool, or set spec.medium to match");
                 }
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-                return;
+                Files.setPosixFilePermissions(dir, PoolProtection.DIR_MODE);
+                return enforceProtection();
             }
             if (!isMountPoint()) {
-                String options = "size=" + mediumSize + ",mode=0755" + (medium == PoolMedium.tmpfs ? ",uid=0,gid=0" : "");
+                String options = SelinuxMount.mountData("size=" + mediumSize + ",mode=0755"
+                        + (medium == PoolMedium.tmpfs ? ",uid=0,gid=0" : ""), mountContext);
                 natives.mount("libpool-" + pool, dir, medium.name(), options);
                 LOG.info(() -> "mounted " + medium + " (size " + mediumSize + ") at " + dir);
             }
@@ -93,6 +103,7 @@ public final class PoolStore {
                         + Long.toHexString(type) + ", not " + medium + ": unmount it once no VM uses the pool, "
                         + "or set spec.medium to match");
             }
+            return enforceProtection();
         } catch (IOException e) {
             throw new PoolFailure(medium == PoolMedium.hugetlbfs ? Reason.MediumFull : Reason.HostError,
                     "cannot mount " + medium + " at " + dir + ": " + e.getMessage()
@@ -106,7 +117,28 @@ public final class PoolStore {
     }
 
     public boolean isMountPoint() throws IOException {
-        return Files.isDirectory(dir) && !Files.getAttribute(dir, "unix:dev").equals(Files.getAttribute(dir.getParent(), "unix:dev"));
+        return PoolProtection.isMountPoint(dir);
+    }
+
+    /**
+     * Re-asserts the protection of the directory, every generation and pool.img (see {@link PoolProtection});
+     * returns what it found changed. {@link #ensureMounted()} runs it on every pass.
+     */
+    public List<String> enforceProtection() throws IOException {
+        return protection.enforce(publishedFiles(), this::isDaemons);
+    }
+
+    /** A regular file under a name the daemon gives: a generation, pool.img or an interrupted publish's temporary. */
+    private boolean isDaemons(Path entry) {
+        String name = entry.getFileName().toString();
+        return Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS) && (name.equals(STABLE_NAME)
+                || name.matches("[0-9a-f]{64}" + Pattern.quote(IMAGE_SUFFIX)) || name.startsWith(TEMP_PREFIX));
+    }
+
+    private List<Path> publishedFiles() throws IOException {
+        List<Path> files = generations();
+        files.add(stableFile());
+        return files;
     }
 
     /** Detaches the medium (tests and pool removal only: never while a VM may map the pool). */
@@ -190,26 +222,30 @@ public final class PoolStore {
 
     /** Copies a built image in, then switches pool.img to it atomically. Returns the generation file. */
     public Path publish(BuiltImage image) throws PoolFailure, IOException {
+        return protection.<Path, PoolFailure>writable(() -> publishWritable(image));
+    }
+
+    private Path publishWritable(BuiltImage image) throws PoolFailure, IOException {
         Path temp = dir.resolve(TEMP_PREFIX + image.sha256());
         Path generation = generationFile(image.sha256());
         Path tempLink = dir.resolve(TEMP_PREFIX + STABLE_NAME);
         try {
-            Files.deleteIfExists(temp);
-            Files.deleteIfExists(tempLink);
+            remove(temp); // a killed daemon's leftovers: the link may share a protected generation's inode
+            remove(tempLink);
             if (Files.getFileStore(dir).getUsableSpace() < image.dataBytes()) {
                 throw full(image, null);
             }
             FaultPoint.reach(FaultPoint.Step.SPACE_CHECKED);
             copyIn(image, temp);
-            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("r--r--r--"));
+            PoolProtection.own(temp);
             FaultPoint.reach(FaultPoint.Step.COPIED);
-            unprotect(generation);
+            protection.unprotect(generation);
             Files.move(temp, generation, StandardCopyOption.ATOMIC_MOVE); // replaces a corrupted one of the same digest
             FaultPoint.reach(FaultPoint.Step.GENERATION_RENAMED);
             Files.createLink(tempLink, generation);
             FaultPoint.reach(FaultPoint.Step.LINKED);
             Optional<String> previous = currentDigest();
-            unprotect(stableFile());
+            protection.unprotect(stableFile());
             Files.move(tempLink, stableFile(), StandardCopyOption.ATOMIC_MOVE);
             FaultPoint.reach(FaultPoint.Step.SWITCHED);
             protect(generation);
@@ -218,8 +254,8 @@ public final class PoolStore {
             }
             return generation;
         } catch (IOException e) {
-            Files.deleteIfExists(temp);
-            Files.deleteIfExists(tempLink);
+            remove(temp);
+            remove(tempLink);
             if (String.valueOf(e.getMessage()).contains("No space left")) {
                 throw full(image, e);
             }
@@ -257,32 +293,16 @@ public final class PoolStore {
         }
     }
 
-    /** Sets the immutable flag; a medium without file attributes (hugetlbfs) keeps 0444 and readonly=on only. */
+    /** Sets the immutable flag; a medium without file attributes (hugetlbfs) keeps 0444 and its read-only mount. */
     public void protect(Path file) throws IOException {
-        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try {
-            natives.setImmutable(file, true);
-        } catch (UnsupportedOperationException e) {
-            LOG.fine(e::getMessage);
-        }
-    }
-
-    private void unprotect(Path file) throws IOException {
-        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try {
-            natives.setImmutable(file, false);
-        } catch (UnsupportedOperationException e) {
-            LOG.fine(e::getMessage);
-        }
+        protection.protect(file);
     }
 
     /** Removes a generation or temporary file; the caller has checked that nothing maps it. */
     public void remove(Path file) throws IOException {
-        unprotect(file);
-        Files.deleteIfExists(file);
+        protection.writable(() -> {
+            protection.unprotect(file);
+            return Files.deleteIfExists(file);
+        });
     }
 }

@@ -65,7 +65,7 @@ public final class PoolTeardown {
             if (!procMaps.mappers(keys).isEmpty()) {
                 return false;
             }
-            PoolStore store = new PoolStore(dir, natives, pool, null, 0);
+            PoolStore store = new PoolStore(dir, natives, pool, null, 0, "");
             for (Path f : files) {
                 store.remove(f);
             }

@@ -31,7 +31,7 @@ final class SourceMemo {
     private static final Set<Reason> SETTLED = EnumSet.of(Reason.InvalidSpec, Reason.UnsupportedImageFormat,
             Reason.DiskImageCorrupt, Reason.DiskImageTruncated, Reason.DiskImageTooLarge, Reason.UnknownPartitionTable,
             Reason.UnsupportedFilesystem, Reason.NothingSelected, Reason.NotSharedObject, Reason.SelectionTooLarge,
-            Reason.SymlinkLoop, Reason.SymlinkEscapesRoot);
+            Reason.SymlinkLoop, Reason.SymlinkEscapesRoot, Reason.DiskImageOverBudget);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SourceMemo() {

@@ -93,6 +93,8 @@ class PoolFaultsIT {
         assertThat(digest(recovered)).isNotEqualTo(firstDigest);
         assertThat(FileDigest.sha256(recovered.stableFile())).isEqualTo(digest(recovered));
         assertThat(natives.isImmutable(recovered.stableFile())).isTrue();
+        assertThat(Files.getFileStore(recovered.stableFile()).isReadOnly())
+                .as("a daemon killed while its tmpfs was read-write: the next pass makes it read-only again").isTrue();
         assertThat(restarted.store().temporaryFiles()).as("no temporary file left").isEmpty();
         assertThat(restarted.store().generations()).extracting(PoolStore::digestOf).containsExactly(digest(recovered));
         try (Stream<Path> scratch = Files.exists(paths.buildDir()) ? Files.list(paths.buildDir()) : Stream.empty()) {
@@ -148,6 +150,7 @@ class PoolFaultsIT {
         assertThat(service.store().generations()).extracting(PoolStore::digestOf).containsExactly(digest(first));
 
         FaultPoint.clear();
+        natives.remount(filler.getParent(), false); // the daemon keeps its tmpfs read-only between its changes
         Files.delete(filler);
         assertReady(service().reconcile());
     }
@@ -172,6 +175,7 @@ class PoolFaultsIT {
         assertReady(first);
         PoolStore store = service().store() == null ? storeOf(service()) : service().store();
         Path generation = store.generationFile(digest(first));
+        natives.remount(generation.getParent(), false); // the daemon keeps its tmpfs read-only between its changes
         natives.setImmutable(generation, false);
         Files.delete(generation); // pool.img (a hard link) still holds the content
 
@@ -181,6 +185,7 @@ class PoolFaultsIT {
         assertThat(generation).exists();
         assertThat(FileDigest.sha256(afterGeneration.stableFile())).isEqualTo(digest(first));
 
+        natives.remount(generation.getParent(), false);
         natives.setImmutable(store.stableFile(), false);
         Files.delete(store.stableFile());
         PoolService.Result afterStable = service().reconcile();

@@ -76,7 +76,7 @@ class PoolServiceIT {
     }
 
     @Test
-    void publishesOnADedicatedTmpfsAsARootOwnedReadOnlyImmutableFile() throws Exception {
+    void publishesOnADedicatedReadOnlyTmpfsAsAnImmutableReadOnlyFileOfQemusUser() throws Exception {
         PoolService service = service(pool(spec -> { }));
         PoolService.Result result = service.reconcile();
 
@@ -85,8 +85,13 @@ class PoolServiceIT {
         assertThat(service.store().isMountPoint()).isTrue();
         assertThat(natives.filesystemType(file.getParent())).isEqualTo(Natives.TMPFS_MAGIC);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("r--r--r--");
-        assertThat(Files.getAttribute(file, "unix:uid")).isEqualTo(0);
+        assertThat(Files.getAttribute(file, "unix:uid")).isEqualTo(dev.libpool.api.v1alpha1.VmContract.QEMU_UID);
+        assertThat(Files.getAttribute(file, "unix:gid")).isEqualTo(dev.libpool.api.v1alpha1.VmContract.QEMU_GID);
         assertThat(natives.isImmutable(file)).isTrue();
+        assertThat(Files.getFileStore(file).isReadOnly()).as("the pool's tmpfs is read-only between publishes").isTrue();
+        String mount = Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+                .filter(l -> l.split(" ")[1].equals(file.getParent().toString())).findFirst().orElseThrow();
+        assertThat(mount).as("SELinux is off here: no context option (HostPaths' default is KubeVirt's)").doesNotContain("context=");
         assertThat(Files.size(file)).isEqualTo(PoolGeometry.deviceSizeBytes(new Quantity("64Mi")));
         NodePoolState state = result.state();
         assertThat(state.getImage().getDigest()).isEqualTo("sha256:" + FileDigest.sha256(file));
@@ -163,6 +168,7 @@ class PoolServiceIT {
     void aCorruptedImageIsDetectedAtStartAndRebuilt() throws Exception {
         PoolService.Result good = service(pool(spec -> { })).reconcile();
         assertReady(good);
+        natives.remount(good.stableFile().getParent(), false); // the daemon keeps its tmpfs read-only between publishes
         natives.setImmutable(good.stableFile(), false);
         try (RandomAccessFile raf = new RandomAccessFile(good.stableFile().toFile(), "rw")) {
             raf.seek(8192);
@@ -241,6 +247,7 @@ class PoolServiceIT {
         PoolService.Result good = service.reconcile();
         assertReady(good);
         Path filler = good.stableFile().resolveSibling("filler");
+        natives.remount(filler.getParent(), false); // the daemon keeps its tmpfs read-only between publishes
         long free = Files.getFileStore(good.stableFile().getParent()).getUsableSpace();
         try (RandomAccessFile raf = new RandomAccessFile(filler.toFile(), "rw")) {
             byte[] chunk = new byte[1 << 20];
@@ -251,6 +258,7 @@ class PoolServiceIT {
         }
         addLibrary(40);
         assertFailedServing(service.reconcile(), Reason.MediumFull, "restart those VMs", digest(good));
+        natives.remount(filler.getParent(), false);
         Files.delete(filler);
         assertReady(service.reconcile());
     }

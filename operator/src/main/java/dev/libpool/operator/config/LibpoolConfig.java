@@ -23,7 +23,10 @@ public interface LibpoolConfig {
     @WithDefault(VmContract.DEFAULT_STATE_DIR)
     String stateDir();
 
-    /** KubeVirt's sidecar-shim image for the hook; empty means the one of the installed KubeVirt's registry and version. */
+    /**
+     * KubeVirt's sidecar-shim image for the hook; unset means KubeVirt's own installed shim (no image in the hook
+     * entry) from KubeVirt 1.3 on, and before that the one of the installed KubeVirt's registry, prefix and version.
+     */
     Optional<String> sidecarShimImage();
 
     /** How often every pool is reconciled even without events (a resync makes no writes when nothing changed). */
@@ -76,5 +79,12 @@ public interface LibpoolConfig {
          */
         @WithDefault("*")
         List<String> tolerations();
+
+        /**
+         * The SELinux context of the pools' tmpfs and hugetlbfs mounts where SELinux is enabled on the node (the daemon
+         * leaves it out elsewhere); {@code none} for no context. Default: the one KubeVirt's hostDisk tests use.
+         */
+        @WithDefault(VmContract.POOL_MOUNT_SELINUX_CONTEXT)
+        String selinuxMountContext();
     }
 }

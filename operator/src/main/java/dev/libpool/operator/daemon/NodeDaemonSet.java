@@ -86,7 +86,8 @@ public final class NodeDaemonSet {
                 .withName("node-daemon")
                 .withImage(daemon.image())
                 .withImagePullPolicy(daemon.imagePullPolicy())
-                .withArgs("run", "--state-dir", config.stateDir(), "--host-root", HOST_ROOT)
+                .withArgs("run", "--state-dir", config.stateDir(), "--host-root", HOST_ROOT,
+                        "--mount-context", daemon.selinuxMountContext())
                 .withEnv(new EnvVarBuilder().withName("NODE_NAME")
                         .withNewValueFrom().withNewFieldRef().withFieldPath("spec.nodeName").endFieldRef().endValueFrom()
                         .build())

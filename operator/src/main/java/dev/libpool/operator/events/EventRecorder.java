@@ -32,7 +32,8 @@ public final class EventRecorder {
     public enum Type { Normal, Warning }
 
     public enum Reason {
-        VmAttached, VmDetached, VmRefused, PoolMissing, NamespaceNotAllowed, KubeVirtNotReady, DaemonSetChanged
+        VmAttached, VmDetached, VmRefused, PoolMissing, NamespaceNotAllowed, KubeVirtNotReady, DaemonSetChanged,
+        NodeLabelsChanged
     }
 
     public void record(HasMetadata object, Type type, Reason reason, String message) {

@@ -41,24 +41,29 @@ public final class HookConfigMaps {
     }
 
     /**
-     * Creates or repairs the ConfigMap of each namespace in use and deletes libpool's ConfigMaps elsewhere.
+     * Creates or repairs the ConfigMap of each namespace in use and deletes libpool's ConfigMaps elsewhere. The
+     * ConfigMap of release 0.1 ({@link VmContract#LEGACY_HOOK_CONFIG_MAP}) stays while a VM of its namespace still
+     * names it (KubeVirt would fail to render that VM's launcher pod without it) and goes after.
      *
-     * @param inUse  namespace -> owner references (the pools whose VMs are there)
+     * @param inUse       namespace -> owner references (the pools whose VMs are there)
+     * @param formerInUse namespaces where a VM's hook entry still names the ConfigMap of release 0.1
      * @return the number of writes made
      */
-    public int sync(Map<String, List<OwnerReference>> inUse) {
+    public int sync(Map<String, List<OwnerReference>> inUse, Set<String> formerInUse) {
         int writes = 0;
         List<ConfigMap> existing = client.configMaps().inAnyNamespace().withLabels(LABELS).list().getItems();
         for (ConfigMap cm : existing) {
-            if (!inUse.containsKey(cm.getMetadata().getNamespace())) {
-                client.configMaps().inNamespace(cm.getMetadata().getNamespace()).withName(cm.getMetadata().getName()).delete();
+            String namespace = cm.getMetadata().getNamespace();
+            boolean current = VmContract.HOOK_CONFIG_MAP.equals(cm.getMetadata().getName());
+            if (current ? !inUse.containsKey(namespace) : !formerInUse.contains(namespace)) {
+                client.configMaps().inNamespace(namespace).withName(cm.getMetadata().getName()).delete();
                 writes++;
             }
         }
         for (Map.Entry<String, List<OwnerReference>> e : inUse.entrySet()) {
             ConfigMap want = desired(e.getKey(), script, e.getValue());
-            ConfigMap have = existing.stream().filter(c -> c.getMetadata().getNamespace().equals(e.getKey())).findFirst()
-                    .orElse(null);
+            ConfigMap have = existing.stream().filter(c -> c.getMetadata().getNamespace().equals(e.getKey())
+                    && VmContract.HOOK_CONFIG_MAP.equals(c.getMetadata().getName())).findFirst().orElse(null);
             if (have == null) {
                 client.configMaps().inNamespace(e.getKey()).resource(want).create();
                 writes++;

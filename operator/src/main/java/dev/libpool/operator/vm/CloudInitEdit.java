@@ -20,8 +20,8 @@ import java.util.Optional;
  */
 final class CloudInitEdit {
     static final int USER_DATA_LIMIT = VmContract.INLINE_USER_DATA_LIMIT;
-    /** The volume libpool adds to a VM that has no cloud-init volume; never a pool volume (no pool starts with '-'). */
-    static final String ADDED_VOLUME = "libpool--cloudinit";
+    /** The volume libpool adds to a VM that has no cloud-init volume (a reserved name: ReservedNames keeps it free). */
+    static final String ADDED_VOLUME = VmContract.CLOUD_INIT_VOLUME;
     static final List<String> SOURCES = List.of("cloudInitNoCloud", "cloudInitConfigDrive");
     static final String VOLUMES = "/spec/template/spec/volumes";
     static final String DISKS = "/spec/template/spec/domain/devices/disks";
@@ -33,10 +33,6 @@ final class CloudInitEdit {
     static PatchRecord.CloudInit merge(ObjectNode vm, GuestSetup setup, List<String> created) throws Refused {
         Optional<ObjectNode> volume = cloudInitVolume(vm);
         if (volume.isEmpty()) {
-            if (Json.named(vm, VOLUMES, ADDED_VOLUME).isPresent() || Json.named(vm, DISKS, ADDED_VOLUME).isPresent()) {
-                throw new Refused(Refusal.Reason.VolumeNameTaken, "the VM already has a volume or disk named "
-                        + ADDED_VOLUME + ", which libpool adds for cloud-init: rename it");
-            }
             String userData = checkedSize(apply(null, setup));
             ObjectNode added = Json.ensureArray(vm, VOLUMES, created).addObject();
             added.put("name", ADDED_VOLUME).putObject("cloudInitNoCloud").put("userData", userData);

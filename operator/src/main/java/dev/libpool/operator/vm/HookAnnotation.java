@@ -15,19 +15,43 @@ final class HookAnnotation {
     private HookAnnotation() {
     }
 
-    /** libpool's sidecar: KubeVirt's sidecar-shim running the hook script of the namespace's hook ConfigMap. */
+    /**
+     * libpool's sidecar: KubeVirt's sidecar-shim running the hook script of the namespace's hook ConfigMap. A blank
+     * image is left out: KubeVirt (>= 1.3) then runs its installed shim (see KubeVirtCheck.INSTALLED_SIDECAR_SHIM).
+     */
     static ObjectNode entry(String sidecarImage) {
         ObjectNode entry = Json.MAPPER.createObjectNode();
         entry.putArray("args").add("--version").add(VmContract.HOOK_API_VERSION);
-        entry.put("image", sidecarImage);
+        if (sidecarImage != null && !sidecarImage.isBlank()) {
+            entry.put("image", sidecarImage);
+        }
         entry.putObject("configMap").put("name", VmContract.HOOK_CONFIG_MAP).put("key", VmContract.HOOK_KEY)
                 .put("hookPath", VmContract.HOOK_PATH);
         return entry;
     }
 
+    /** libpool's entry, also as release 0.1 wrote it (ConfigMap {@link VmContract#LEGACY_HOOK_CONFIG_MAP}). */
     static boolean isOurs(JsonNode entry) {
+        return names(entry, VmContract.HOOK_CONFIG_MAP) || names(entry, VmContract.LEGACY_HOOK_CONFIG_MAP);
+    }
+
+    /** Whether the annotation value holds libpool's entry of release 0.1; false for an unreadable value. */
+    static boolean hasFormerEntry(String value) {
+        try {
+            for (JsonNode entry : parse(value)) {
+                if (names(entry, VmContract.LEGACY_HOOK_CONFIG_MAP)) {
+                    return true;
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            // not ours to read
+        }
+        return false;
+    }
+
+    private static boolean names(JsonNode entry, String configMapName) {
         JsonNode configMap = entry.path("configMap");
-        return VmContract.HOOK_CONFIG_MAP.equals(configMap.path("name").asText(null))
+        return configMapName.equals(configMap.path("name").asText(null))
                 && VmContract.HOOK_KEY.equals(configMap.path("key").asText(null));
     }
 

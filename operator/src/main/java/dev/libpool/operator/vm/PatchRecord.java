@@ -17,9 +17,12 @@ import java.util.Optional;
  * @param created      JSON pointers of objects/lists libpool created (removed again when empty)
  * @param hookSidecars the VM template's hook annotation before libpool, null when it had none
  * @param cloudInit    where libpool merged its bootstrap, null for guestSetup None
+ * @param nodeSelector the key libpool added to spec.template.spec.nodeSelector (null in records of release 0.1,
+ *                     which added none)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record PatchRecord(String pool, List<String> created, String hookSidecars, CloudInit cloudInit) {
+public record PatchRecord(String pool, List<String> created, String hookSidecars, CloudInit cloudInit,
+                          String nodeSelector) {
 
     /**
      * @param volume   the cloud-init volume libpool merged into, or added

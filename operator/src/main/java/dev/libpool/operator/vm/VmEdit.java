@@ -14,6 +14,7 @@ import java.util.List;
 final class VmEdit {
     static final String TEMPLATE_ANNOTATIONS = "/spec/template/metadata/annotations";
     static final String VM_ANNOTATIONS = "/metadata/annotations";
+    static final String NODE_SELECTOR = "/spec/template/spec/nodeSelector";
 
     private VmEdit() {
     }
@@ -27,9 +28,11 @@ final class VmEdit {
         ObjectNode vm = base.deepCopy();
         String pool = attachment.pool();
         String volume = VmContract.volumeName(pool);
-        if (Json.named(vm, CloudInitEdit.VOLUMES, volume).isPresent() || Json.named(vm, CloudInitEdit.DISKS, volume).isPresent()) {
-            throw new CloudInitEdit.Refused(Refusal.Reason.VolumeNameTaken, "the VM already has a volume or disk named "
-                    + volume + ", the name libpool gives pool " + pool + ": rename it");
+        ReservedNames.check(vm, pool);
+        if (vm.at(NODE_SELECTOR).has(VmContract.nodeLabel(pool))) {
+            throw new CloudInitEdit.Refused(Refusal.Reason.NodeSelectorTaken, "spec.template.spec.nodeSelector already "
+                    + "has the key " + VmContract.nodeLabel(pool) + ", which libpool adds so that the VM only runs on "
+                    + "nodes that serve pool " + pool + ": remove it from the VM");
         }
         List<String> created = new ArrayList<>();
         ObjectNode templateAnnotations = Json.ensureObject(vm, TEMPLATE_ANNOTATIONS, created);
@@ -45,6 +48,8 @@ final class VmEdit {
         if (attachment.guestSetup().isPresent()) {
             cloudInit = CloudInitEdit.merge(vm, attachment.guestSetup().get(), created);
         }
+        // ANDed by the scheduler with the user's own nodeSelector and node affinity, which stay as they are.
+        Json.ensureObject(vm, NODE_SELECTOR, created).put(VmContract.nodeLabel(pool), VmContract.NODE_LABEL_VALUE);
         Json.ensureArray(vm, CloudInitEdit.VOLUMES, created).addObject()
                 .put("name", volume)
                 .putObject("hostDisk").put("path", attachment.poolFile()).put("type", "Disk");
@@ -53,7 +58,8 @@ final class VmEdit {
                 .putObject("disk").put("bus", "virtio");
         templateAnnotations.put(VmContract.HOOK_SIDECARS_ANNOTATION, hooks);
         templateAnnotations.put(VmContract.sizeAnnotation(pool), Long.toString(attachment.deviceSize()));
-        vmAnnotations.put(VmContract.RECORD_ANNOTATION, new PatchRecord(pool, created, userHooks, cloudInit).toJson());
+        vmAnnotations.put(VmContract.RECORD_ANNOTATION, new PatchRecord(pool, created, userHooks, cloudInit,
+                VmContract.nodeLabel(pool)).toJson());
         return vm;
     }
 
@@ -63,6 +69,9 @@ final class VmEdit {
         String pool = record.pool();
         Json.removeNamed(vm, CloudInitEdit.VOLUMES, VmContract.volumeName(pool));
         Json.removeNamed(vm, CloudInitEdit.DISKS, VmContract.volumeName(pool));
+        if (record.nodeSelector() != null) {
+            Json.object(vm, NODE_SELECTOR).ifPresent(selector -> selector.remove(record.nodeSelector()));
+        }
         if (record.cloudInit() != null) {
             CloudInitEdit.unmerge(vm, record.cloudInit(), pool);
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.libpool.api.v1alpha1.VmContract;
 import io.fabric8.zjsonpatch.DiffFlags;
 import io.fabric8.zjsonpatch.JsonDiff;
 
@@ -58,6 +59,12 @@ public final class VmPatchPlan {
     /** The VM as it was before libpool (or as it is, when libpool never touched it). */
     public static JsonNode unpatched(JsonNode vm) throws JsonProcessingException {
         return PatchRecord.read(vm).<JsonNode>map(r -> VmEdit.detach(vm, r)).orElse(vm);
+    }
+
+    /** Whether the VM's hook entry still names the hook ConfigMap of release 0.1 (which must stay until it does not). */
+    public static boolean usesFormerHookConfigMap(JsonNode vm) {
+        return HookAnnotation.hasFormerEntry(vm.at(VmEdit.TEMPLATE_ANNOTATIONS).path(VmContract.HOOK_SIDECARS_ANNOTATION)
+                .asText(null));
     }
 
     private static Optional<ArrayNode> patch(JsonNode vm, JsonNode target) {

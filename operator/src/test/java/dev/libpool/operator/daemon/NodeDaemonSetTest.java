@@ -55,7 +55,8 @@ class NodeDaemonSetTest {
         assertThat(pod.getPriorityClassName()).isEqualTo("system-node-critical");
         assertThat(pod.getTolerations()).singleElement().satisfies(t -> assertThat(t.getOperator()).isEqualTo("Exists"));
         Container c = pod.getContainers().get(0);
-        assertThat(c.getArgs()).containsExactly("run", "--state-dir", "/var/lib/libpool", "--host-root", "/host");
+        assertThat(c.getArgs()).containsExactly("run", "--state-dir", "/var/lib/libpool", "--host-root", "/host",
+                "--mount-context", dev.libpool.api.v1alpha1.VmContract.POOL_MOUNT_SELINUX_CONTEXT);
         assertThat(c.getEnv()).singleElement().satisfies(e -> {
             assertThat(e.getName()).isEqualTo("NODE_NAME");
             assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");

@@ -35,6 +35,7 @@ public record TestConfig(String namespace, List<String> tolerations, ContainerDi
             @Override public String memoryRequest() { return "128Mi"; }
             @Override public String memoryLimit() { return "512Mi"; }
             @Override public List<String> tolerations() { return TestConfig.this.tolerations; }
+            @Override public String selinuxMountContext() { return "system_u:object_r:container_file_t:s0"; }
         };
     }
 }

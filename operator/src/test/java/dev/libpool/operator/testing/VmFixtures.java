@@ -3,6 +3,7 @@ package dev.libpool.operator.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.libpool.api.v1alpha1.VmContract;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +33,15 @@ public final class VmFixtures {
         ObjectNode metadata = (ObjectNode) vm.get("metadata");
         metadata.put("namespace", ns).put("resourceVersion", "7");
         ((ObjectNode) metadata.with("labels")).put("libpool.dev/pool", pool);
+        return vm;
+    }
+
+    /** A VM patched by this release as release 0.1 patched it: its hook entry names the ConfigMap libpool-hook. */
+    public static ObjectNode formerRelease(JsonNode patched) {
+        ObjectNode vm = patched.deepCopy();
+        ObjectNode annotations = (ObjectNode) vm.at("/spec/template/metadata/annotations");
+        annotations.put(VmContract.HOOK_SIDECARS_ANNOTATION, annotations.get(VmContract.HOOK_SIDECARS_ANNOTATION).asText()
+                .replace("\"" + VmContract.HOOK_CONFIG_MAP + "\"", "\"" + VmContract.LEGACY_HOOK_CONFIG_MAP + "\""));
         return vm;
     }
 

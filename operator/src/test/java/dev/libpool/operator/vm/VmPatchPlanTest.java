@@ -97,6 +97,33 @@ class VmPatchPlanTest {
                 .isEqualTo(userText);
     }
 
+    /**
+     * KubeVirt >= 1.3 gives an entry without image its installed sidecar-shim (template.go: {@code if
+     * requestedHookSidecar.Image == "" { ... os.Getenv(SIDECAR_SHIM_IMAGE) }}, the image virt-operator resolved with
+     * the CR's imagePrefix and per-image overrides). A VM patched by the previous release with an explicit image is
+     * brought to the entry without image; the user's own hooks stay as written.
+     */
+    @Test
+    void theSidecarEntryLeavesTheImageToKubeVirtAndAnOlderEntryIsReplaced() throws Exception {
+        Attachment installed = new Attachment("base", "/var/lib/libpool/pools/base/pool.img", 306184192L,
+                Optional.empty(), "");
+        ObjectNode vm = vm("vm-cirros-with-sidecar-hook-configmap.yaml");
+        String userText = vm.at("/spec/template/metadata/annotations").get(VmContract.HOOK_SIDECARS_ANNOTATION).asText();
+        JsonNode explicit = apply(VmPatchPlan.plan(vm, Optional.of(NO_SETUP)).patch().orElseThrow(), vm);
+
+        JsonNode patched = apply(VmPatchPlan.plan(explicit, Optional.of(installed)).patch().orElseThrow(), explicit);
+        JsonNode hooks = Json.MAPPER.readTree(patched.at("/spec/template/metadata/annotations")
+                .get(VmContract.HOOK_SIDECARS_ANNOTATION).asText());
+        assertThat(hooks).hasSize(2);
+        assertThat(hooks.get(0)).isEqualTo(Json.MAPPER.readTree(userText).get(0));
+        assertThat(hooks.get(1).has("image")).as("%s", hooks.get(1)).isFalse();
+        assertThat(hooks.get(1).at("/configMap/name").asText()).isEqualTo(VmContract.HOOK_CONFIG_MAP);
+        assertThat(KubeVirtAdmission.violations(patched, GATES)).isEmpty();
+        assertThat(VmPatchPlan.plan(patched, Optional.of(installed)).patch()).isEmpty();
+        JsonNode restored = apply(VmPatchPlan.plan(patched, Optional.empty()).patch().orElseThrow(), patched);
+        assertThat(restored.toString()).isEqualTo(vm.toString());
+    }
+
     @Test
     void aHookTheUserAddsAfterLibpoolIsKeptOnDetach() throws Exception {
         ObjectNode vm = vm("vm-cirros.yaml");

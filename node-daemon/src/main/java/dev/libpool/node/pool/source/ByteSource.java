@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
-/** Random reads from a raw disk: a file opened read-only, or bytes in memory (tests). */
+/** Random reads from a disk: a file opened read-only, a decoded qcow2, or bytes in memory (tests). */
 public interface ByteSource {
 
     long size() throws IOException;
@@ -31,29 +29,22 @@ public interface ByteSource {
         };
     }
 
-    /** Reads the file through a channel opened READ only: nothing here can write to the image. */
-    static <T> T withFile(Path file, IoFunction<ByteSource, T> use) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return use.apply(new ByteSource() {
-                @Override
-                public long size() throws IOException {
-                    return ch.size();
-                }
+    /** Reads through a channel the caller opened (READ only: nothing here can write to the image). */
+    static ByteSource of(FileChannel ch) {
+        return new ByteSource() {
+            @Override
+            public long size() throws IOException {
+                return ch.size();
+            }
 
-                @Override
-                public ByteBuffer read(long offset, int length) throws IOException {
-                    ByteBuffer buf = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
-                    while (buf.hasRemaining() && ch.read(buf, offset + buf.position()) > 0) {
-                        // read until full or end of file
-                    }
-                    return buf.flip();
+            @Override
+            public ByteBuffer read(long offset, int length) throws IOException {
+                ByteBuffer buf = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+                while (buf.hasRemaining() && ch.read(buf, offset + buf.position()) > 0) {
+                    // read until full or end of file
                 }
-            });
-        }
-    }
-
-    @FunctionalInterface
-    interface IoFunction<A, R> {
-        R apply(A a) throws IOException;
+                return buf.flip();
+            }
+        };
     }
 }

@@ -10,7 +10,8 @@ import java.util.Optional;
  * that claims more bytes than its partition holds is a truncated image.
  */
 public enum Filesystem {
-    EXT4("ext4"), XFS("xfs"), BTRFS("btrfs"), VFAT("vfat");
+    EXT4("ext4"), XFS("xfs"), BTRFS("btrfs"), VFAT("vfat"), LVM("an LVM physical volume"),
+    LUKS("a LUKS-encrypted volume");
 
     private final String apiName;
 
@@ -49,6 +50,13 @@ public enum Filesystem {
         }
         if (head.limit() >= 0x5a && (ascii(head, 0x36, 3).equals("FAT") || ascii(head, 0x52, 3).equals("FAT"))) {
             return Optional.of(new Found(VFAT, 0));
+        }
+        if (head.limit() >= 6 && ascii(head, 0, 6).equals("LUKS\u00ba\u00be")) {
+            return Optional.of(new Found(LUKS, 0));
+        }
+        ByteBuffer label = disk.read(offset + 512, 8);
+        if (label.limit() == 8 && ascii(label, 0, 8).equals("LABELONE")) {
+            return Optional.of(new Found(LVM, 0));
         }
         ByteBuffer btrfs = disk.read(offset + BTRFS_SUPERBLOCK, 0x48);
         if (btrfs.limit() >= 0x48 && ascii(btrfs, 0x40, 8).equals("_BHRfS_M")) {

@@ -4,8 +4,6 @@ import dev.libpool.api.v1alpha1.ContainerDiskSource;
 import dev.libpool.api.v1alpha1.DiskImageOptions;
 import dev.libpool.api.v1alpha1.PoolSource;
 import dev.libpool.node.host.HostPaths;
-import dev.libpool.node.pool.ErofsImageBuilder;
-import dev.libpool.node.pool.FileTrees;
 import dev.libpool.node.pool.GlobMatcher;
 import dev.libpool.node.pool.PoolFailure;
 import dev.libpool.node.pool.PoolFailure.Reason;
@@ -13,8 +11,10 @@ import dev.libpool.node.pool.PoolFailure.Reason;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -29,6 +29,7 @@ public final class PoolSources {
     private final Path proc;
     private final String helperDiskDir;
     private final Path hostProc;
+    private BackgroundReads reads;
 
     /** @param containerDiskRoot where this process sees the containerDisk volumes ({@link ContainerDiskSource#MOUNT_ROOT}) */
     public PoolSources(HostPaths paths, Path containerDiskRoot) {
@@ -52,6 +53,12 @@ public final class PoolSources {
 
     public static PoolSources onHost(HostPaths paths) {
         return new PoolSources(paths, Path.of(ContainerDiskSource.MOUNT_ROOT));
+    }
+
+    /** Disk images are then read on {@code reads}' thread, off the caller's pass; without, in the caller. */
+    public PoolSources readingIn(BackgroundReads reads) {
+        this.reads = reads;
+        return this;
     }
 
     /** The disk file and, when it is reached through a helper container's root, that helper. */
@@ -104,8 +111,13 @@ public final class PoolSources {
                 + Files.getLastModifiedTime(image).toInstant() + "|" + ctime);
     }
 
-    /** The tree to select from; close it once the pool is built (a disk image's copy is deleted then). */
-    public SourceTree open(String pool, PoolSource source, List<String> include) throws PoolFailure, IOException {
+    /**
+     * The tree to select from; close it once the pool is built (a disk image's copy is deleted then).
+     *
+     * @param maxSize the pool's spec.maxSize in bytes: a disk image's read may write a multiple of it
+     */
+    public SourceTree open(String pool, PoolSource source, List<String> include, long maxSize)
+            throws PoolFailure, IOException {
         if (source.getHostPath() != null) {
             String path = source.getHostPath().getPath();
             return new SourceTree(paths.resolve(path), "source.hostPath.path " + path, null);
@@ -114,47 +126,47 @@ public final class PoolSources {
         DiskImageReader.Hints hints = new DiskImageReader.Hints(options.getPartition(),
                 options.getFilesystem() == null ? null : options.getFilesystem().name());
         Located disk = locate(pool, source);
-        if (disk.helper() == null) {
-            return DiskImageReader.extract(disk.file(), field(source), hints, GlobMatcher.walkRoots(include),
-                    paths.buildDir());
+        String field = field(source);
+        BackgroundReads.Read read = buildDir -> {
+            try (FileChannel image = openOnce(disk, field)) {
+                return DiskImageReader.extract(image, field, hints, GlobMatcher.walkRoots(include), buildDir, maxSize);
+            }
+        };
+        if (reads == null) {
+            return read.run(paths.buildDir());
         }
-        Path copy = copyOut(disk, field(source));
-        try {
-            return DiskImageReader.extract(copy, field(source), hints, GlobMatcher.walkRoots(include), paths.buildDir());
-        } finally {
-            FileTrees.delete(copy.getParent());
-        }
+        String key = contentKey(pool, source).orElse(disk.file().toString()) + "|" + include + "|" + maxSize + "|"
+                + hints + "|" + field;
+        return reads.take(pool, key, field, read);
     }
 
     /**
-     * The disk file of a helper container, copied into the build directory: qemu-img and debugfs run as nobody,
-     * which may not open another process's root; the daemon opens it and checks afterwards that the helper it found
-     * still runs, so the copy is that helper's file and not that of a process that took over its pid.
+     * The disk file, opened once, read-only and without following a link: everything read of the image is read
+     * through this descriptor, so a file swapped or rewritten meanwhile cannot lead the reader to another file. A
+     * helper container's file is checked afterwards to come from the helper found (not from a process that took
+     * over its pid).
      */
-    private Path copyOut(Located disk, String field) throws PoolFailure, IOException {
-        long size = Files.size(disk.file());
-        DiskImageReader.checkSize(field, size);
-        Files.createDirectories(paths.buildDir());
-        Path dir = Files.createTempDirectory(paths.buildDir(), ErofsImageBuilder.STAGING_PREFIX + "cdisk-");
-        Path copy = dir.resolve("disk");
-        try (FileChannel in = FileChannel.open(disk.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-             FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            if (!disk.helper().stillRunning()) {
-                throw new PoolFailure(Reason.DiskImageMissing, field + ": its helper container (pid "
-                        + disk.helper().pid() + ") stopped while the disk was opened; the next pass reads it again");
-            }
-            for (long done = 0, n; done < size; done += n) {
-                n = in.transferTo(done, size - done, out);
-                if (n <= 0) {
-                    throw new PoolFailure(Reason.DiskImageTruncated, field + ": the disk file ended at " + done
-                            + " of " + size + " bytes while it was copied: pull the image again");
-                }
-            }
-            return copy;
-        } catch (PoolFailure | IOException | RuntimeException e) {
-            FileTrees.delete(dir);
-            throw e;
+    private static FileChannel openOnce(Located disk, String field) throws PoolFailure, IOException {
+        if (Files.exists(disk.file(), LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(disk.file(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new PoolFailure(Reason.DiskImageMissing, field + " is not a regular file (a link, a directory, a "
+                    + "device or a FIFO): point the path at the image file itself");
         }
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(disk.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            throw new PoolFailure(Reason.DiskImageMissing, field + " is not a file on this node: put the disk image "
+                    + "there (the same on every node of the pool) or fix the path");
+        } catch (FileSystemException e) {
+            throw new PoolFailure(Reason.DiskImageMissing, field + " cannot be opened as a file (" + e.getReason()
+                    + "): point the path at the image file itself, not at a link or a directory");
+        }
+        if (disk.helper() != null && !disk.helper().stillRunning()) {
+            channel.close();
+            throw new PoolFailure(Reason.DiskImageMissing, field + ": its helper container (pid "
+                    + disk.helper().pid() + ") stopped while the disk was opened; the next pass reads it again");
+        }
+        return channel;
     }
 
     private static String field(PoolSource source) {

@@ -41,6 +41,11 @@ public final class RootLocator {
 
     private static Located whole(ByteSource disk, Integer partitionHint) throws IOException, DiskFormatException {
         Optional<Filesystem.Found> fs = Filesystem.probe(disk, 0);
+        if (fs.isPresent() && !LINUX.contains(fs.get().type()) && fs.get().type() != Filesystem.VFAT) {
+            throw new DiskFormatException(Reason.UnsupportedFilesystem, "the image is " + fs.get().type().apiName()
+                    + " without a partition table, which libpool does not read (no LVM, no decryption): use "
+                    + "source.hostPath with an unpacked copy of the guest root");
+        }
         if (fs.isEmpty()) {
             throw new DiskFormatException(Reason.UnknownPartitionTable, "the image has neither a GPT nor an MBR "
                     + "partition table, nor a known file system at its start: use a disk image with a GPT or MBR "
@@ -83,10 +88,15 @@ public final class RootLocator {
             if (fs.isPresent() && LINUX.contains(fs.get().type())) {
                 return checked(disk, p.offset(), p.sizeBytes(), fs.get(), where(p, table));
             }
-            seen.add(p.number() + " (" + fs.map(f -> f.type().apiName()).orElse("unknown") + ")");
+            boolean lvm = p.type().equals(PartitionTable.GPT_LVM) || p.type().equals(PartitionTable.MBR_LVM);
+            seen.add(p.number() + " (" + fs.map(f -> f.type().apiName()).orElse(lvm ? "an LVM physical volume" : "unknown") + ")");
         }
         throw new DiskFormatException(Reason.UnsupportedFilesystem, "no partition of the image's " + table.kind()
                 + " holds a Linux file system (ext4, xfs, btrfs); partitions: " + (seen.isEmpty() ? "none" : String.join(", ", seen))
+                + (table.extended() ? "; the MBR has an extended partition, whose logical partitions libpool does not "
+                + "read (a root there needs source.hostPath with an unpacked copy)" : "")
+                + (seen.stream().anyMatch(s -> s.contains("LVM")) ? "; libpool does not read LVM logical volumes: use "
+                + "source.hostPath with an unpacked copy of the guest root" : "")
                 + ": use the guests' root disk image, or set the partition field");
     }
 

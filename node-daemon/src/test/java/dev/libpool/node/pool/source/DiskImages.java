@@ -83,9 +83,14 @@ final class DiskImages {
 
     /** A raw disk of {@code mib} MiB: with label "gpt" or "dos" a partition table (root in partition 2), else a bare ext4. */
     static Path rawImage(Path tree, Path file, String label, int mib) throws Exception {
+        return rawImage(tree, file, label, mib, "ext4");
+    }
+
+    /** The same with the file system type {@code fs} (ext2, ext3, ext4: block maps or extents). */
+    static Path rawImage(Path tree, Path file, String label, int mib, String fs) throws Exception {
         run("truncate", "-s", mib + "M", file.toString());
         if (label == null) {
-            run("mke2fs", "-q", "-F", "-t", "ext4", "-d", tree.toString(), file.toString());
+            run("mke2fs", "-q", "-F", "-t", fs, "-d", tree.toString(), file.toString());
             return file;
         }
         // partition 1: a small one without a file system (like a BIOS boot partition); partition 2: the root
@@ -93,7 +98,7 @@ final class DiskImages {
         String small = label.equals("gpt") ? "21686148-6449-6E6F-744E-656564454649" : "ef";
         sfdisk(file, "label: " + label + "\nstart=2048, size=2048, type=" + small + "\nstart=4096, type=" + type + "\n");
         long rootMib = mib - 3;
-        run("mke2fs", "-q", "-F", "-t", "ext4", "-d", tree.toString(), "-E", "offset=" + 4096L * 512, file.toString(),
+        run("mke2fs", "-q", "-F", "-t", fs, "-d", tree.toString(), "-E", "offset=" + 4096L * 512, file.toString(),
                 (rootMib - 1) + "M");
         return file;
     }
@@ -123,6 +128,51 @@ final class DiskImages {
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as("sfdisk: " + out).isZero();
+    }
+
+    /** {@code dirs} directories under {@code dir}/many of {@code perDir} links each (to nothing). */
+    static void manyLinks(Path dir, int dirs, int perDir) throws IOException {
+        for (int d = 0; d < dirs; d++) {
+            // spread over directories: mke2fs -d inserts an entry by scanning its directory
+            Path sub = Files.createDirectories(dir.resolve("many/d" + d));
+            for (int i = 0; i < perDir; i++) {
+                Files.createSymbolicLink(sub.resolve("l" + i), Path.of("../../libgone.so.1"));
+            }
+        }
+    }
+
+    /** {@code dirs} directories under {@code dir}/many of {@code perDir} hard links each, to four files. */
+    static void manyHardLinks(Path dir, int dirs, int perDir) throws IOException {
+        Path many = Files.createDirectories(dir.resolve("many"));
+        Path[] targets = new Path[4]; // ext4 allows 65,000 links to one inode
+        for (int f = 0; f < targets.length; f++) {
+            targets[f] = Files.writeString(many.resolve("h" + f), "x");
+        }
+        for (int d = 0; d < dirs; d++) {
+            Path sub = Files.createDirectory(many.resolve("d" + d));
+            for (int i = 0; i < perDir; i++) {
+                Files.createLink(sub.resolve("h" + i), targets[(d * perDir + i) % targets.length]);
+            }
+        }
+    }
+
+    static void assumeTool(String path, String debianPackage) {
+        boolean present = Files.isExecutable(Path.of(path));
+        if (!present) {
+            System.out.println("SKIPPED: " + path + " is missing: apt-get install " + debianPackage
+                    + " (./libpool test installs it)");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(present, path + " missing: apt-get install " + debianPackage);
+    }
+
+    /** The host tools the disk-image tests make their images with. */
+    static void assumeImageTools() {
+        dev.libpool.node.RootHost.assumeRoot();
+        dev.libpool.node.RootHost.assumeTool("/usr/bin/mkfs.erofs");
+        assumeTool("/usr/bin/qemu-img", "qemu-utils");
+        assumeTool("/usr/sbin/mke2fs", "e2fsprogs");
+        assumeTool("/usr/sbin/debugfs", "e2fsprogs");
+        assumeTool("/usr/sbin/sfdisk", "fdisk");
     }
 
     static void run(String... cmd) throws Exception {

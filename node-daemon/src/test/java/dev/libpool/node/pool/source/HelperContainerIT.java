@@ -82,7 +82,7 @@ class HelperContainerIT {
         assertThat(fromHelper.ready()).as(fromHelper.state().getMessage()).isTrue();
         assertThat(fromHelper.state().getImage().getDigest()).isEqualTo(fromTree.state().getImage().getDigest());
         assertThat(FileDigest.sha256(disk)).as("the containerDisk's file is never written").isEqualTo(before);
-        assertThat(Files.list(paths.buildDir())).as("the copy of the disk is gone after the read").isEmpty();
+        assertThat(Files.list(paths.buildDir())).as("no scratch left after the read").isEmpty();
         assertThat(HelperContainer.find(Path.of("/proc"), POOL, "img", "/none").root().toRealPath())
                 .as("/proc/<pid>/root is the helper's chroot").isEqualTo(root.toRealPath());
         assertThat(helper.isAlive()).isTrue();

@@ -16,7 +16,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The closure against an "image" that is a plain directory here, standing for debugfs' view of one. */
+/** The closure against an "image" that is a plain directory here, standing for Ext4Tree's view of one. */
 class LinkClosureTest {
 
     private Path dir;
@@ -24,7 +24,7 @@ class LinkClosureTest {
     private Path copy;
     private final List<String> asked = new ArrayList<>();
 
-    /** Answers like Debugfs: kinds by lstat, copies one entry (a link as a link). */
+    /** Answers like Ext4Tree: kinds by lstat, copies one entry (a link as a link). */
     private final ImageTree tree = new ImageTree() {
         @Override
         public void copyOut(List<String> paths, Path root) throws IOException {
@@ -57,7 +57,7 @@ class LinkClosureTest {
         Files.writeString(image.resolve("opt/blas/libblas.so.3"), "blas");
         Files.writeString(image.resolve("opt/blas/big-dir-never-needed/x"), "x");
         Files.createSymbolicLink(image.resolve("etc/alternatives/libblas.so.3"), Path.of("../../opt/blas/libblas.so.3"));
-        // the copied include directory, as rdump leaves it
+        // the copied include directory, as the reader leaves it
         Files.createDirectories(copy.resolve("usr/lib"));
         Files.createSymbolicLink(copy.resolve("usr/lib/libblas.so.3"), Path.of("/etc/alternatives/libblas.so.3"));
         Files.createSymbolicLink(copy.resolve("usr/lib/libgone.so.1"), Path.of("/nowhere/deeper/libgone.so.1"));
@@ -73,7 +73,8 @@ class LinkClosureTest {
 
     @Test
     void linksLeavingTheCopyAreCompletedFromTheImageEntryByEntry() throws Exception {
-        int fetched = new LinkClosure(copy, tree, Sandbox.forThisProcess()).complete();
+        List<String> skipped = new ArrayList<>();
+        int fetched = new LinkClosure(copy, tree).complete(skipped);
 
         String real = new RootResolver(copy, (parent, name, candidate) -> { }).resolve("usr/lib/libblas.so.3");
         assertThat(real).as("resolves in the copy as in the image").isEqualTo("opt/blas/libblas.so.3");
@@ -84,17 +85,22 @@ class LinkClosureTest {
                 .satisfies(p -> assertThat(Files.exists(p)).isFalse());
         assertThat(asked).as("under a path the image lacks nothing more is asked").contains("/nowhere")
                 .doesNotContain("/nowhere/deeper");
-        assertThat(asked).as("nothing above the root, nothing for the loop").noneMatch(p -> p.contains("passwd"));
+        assertThat(Files.readSymbolicLink(copy.resolve("usr/lib/libup.so"))).as("a climb above the root stops there, "
+                + "as in the guest: the image's /etc/passwd, never the node's").isEqualTo(Path.of("/etc/passwd"));
+        assertThat(asked).contains("/etc/passwd").noneMatch(p -> p.startsWith("/usr/lib/loop-"));
+        assertThat(skipped).as("one half of the loop taken out and named").singleElement().asString()
+                .matches("usr/lib/loop-[ab] \\(a symlink loop\\)");
         assertThat(fetched).isEqualTo(asked.size());
     }
 
     @Test
     void aCompletedCopyAsksTheImageOnlyForWhatItLacks() throws Exception {
-        new LinkClosure(copy, tree, Sandbox.forThisProcess()).complete();
+        new LinkClosure(copy, tree).complete(new java.util.ArrayList<>());
         asked.clear();
 
-        int fetched = new LinkClosure(copy, tree, Sandbox.forThisProcess()).complete();
-        assertThat(asked).containsExactly("/nowhere"); // a fresh closure learns again that the image lacks it
-        assertThat(fetched).isEqualTo(1);
+        int fetched = new LinkClosure(copy, tree).complete(new java.util.ArrayList<>());
+        // a fresh closure learns again what the image lacks: the dangling links' targets (one is the loop's half)
+        assertThat(asked.stream().filter(p -> !p.startsWith("/usr/lib/loop-"))).containsExactly("/nowhere", "/etc/passwd");
+        assertThat(fetched).isEqualTo(asked.size());
     }
 }
