@@ -30,7 +30,6 @@ import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -95,9 +94,8 @@ class KubeVirtConvertedHookIT {
 
         Command.Result result = Command.exec(Duration.ofSeconds(60), "/usr/bin/python3", hook.toString(),
                 "--vmi", JSON.writeValueAsString(domain.vmi()), "--domain", domain.xml());
-        // Issue 19's defect 1 is fixed on another branch: while the hook gives exactly its refusal the case is skipped,
-        // saying so; every other outcome is asserted (defect 2, the q35 slot reservation, is fixed: no skip).
-        knownDefect(result, "disk alias 'ua-libpool--cloudinit'", "1: the hook takes libpool's own cloud-init volume for a pool", generated);
+        // Seeds 14 and 17 (no cloud-init of their own, guestSetup CloudInit) are issue 19's defect 1: the hook took
+        // libpool's added cloud-init volume (alias ua-libpool--cloudinit) for a pool and refused the domain.
         assertThat(result.exitCode()).as("seed %d (%s): the hook on KubeVirt's domain: %s", seed, generated, result.stderr())
                 .isZero();
         String output = result.stdout();
@@ -110,16 +108,6 @@ class KubeVirtConvertedHookIT {
             assertThat(schemaErrors(output)).as("seed %d: no schema error the converted domain did not have", seed)
                     .isSubsetOf(schemaErrors(domain.xml()));
         }
-    }
-
-    /** Skips, saying so, exactly while the hook gives the refusal of a defect issue 19 lists (fixed on other branches). */
-    private static void knownDefect(Command.Result result, String refusal, String defect, GeneratedVm generated) {
-        boolean known = result.exitCode() == 1 && result.stderr().contains(refusal);
-        if (known) {
-            System.out.printf("KubeVirtConvertedHookIT seed %d (%s): KNOWN DEFECT (issue 19 item %s): %s%n",
-                    generated.seed(), generated, defect, result.stderr().strip());
-        }
-        assumeFalse(known, () -> "issue 19 item " + defect + ": " + result.stderr().strip());
     }
 
     private static Set<String> aliases(String xml) {

@@ -23,7 +23,6 @@ import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /**
  * Every VM VmPatchPlanTest patches and unpatches is admitted by KubeVirt v1.9.0's own admission (virt-api's VM
@@ -70,8 +69,7 @@ class VmPatchAdmissionIT {
     /**
      * virt-controller's launcher pod of a patched VM: the pool file's directory as a hostPath volume and the hook
      * ConfigMap as a volume, names unique (the API server refuses a pod with two volumes of one name). Issue 19,
-     * defect 3: a pool named "hook" gives hostDisk volume libpool-hook and ConfigMap volume libpool-hook; skipped,
-     * saying so, exactly while KubeVirt renders the two (being fixed on another branch).
+     * defect 3: a pool named "hook" gave a hostDisk volume libpool-hook next to the ConfigMap volume libpool-hook.
      */
     @ParameterizedTest(name = "pool {0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"base", "hook"})
@@ -86,11 +84,6 @@ class VmPatchAdmissionIT {
         Pod pod = kubevirt.launcherPod(patched, KubeVirtCheck.REQUIRED_GATES, List.of(hook), "registry.example/sidecar-shim:v1.9.0");
 
         List<String> names = pod.getSpec().getVolumes().stream().map(Volume::getName).toList();
-        boolean knownDefect = names.stream().filter(VmContract.HOOK_CONFIG_MAP::equals).count() > 1;
-        if (knownDefect) {
-            System.out.println("VmPatchAdmissionIT pool " + pool + ": KNOWN DEFECT (issue 19 item 3): launcher pod volumes " + names);
-        }
-        assumeFalse(knownDefect, () -> "issue 19 item 3: two launcher pod volumes named " + VmContract.HOOK_CONFIG_MAP);
         assertThat(names).doesNotHaveDuplicates();
         assertThat(pod.getSpec().getVolumes()).anySatisfy(v -> {
             assertThat(v.getHostPath()).isNotNull();
