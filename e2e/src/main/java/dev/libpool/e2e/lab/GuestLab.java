@@ -1,9 +1,12 @@
 package dev.libpool.e2e.lab;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -167,7 +170,7 @@ public final class GuestLab extends Lab<Guest> {
             String xml = kubevirtXml == null
                     ? DomainXml.render(domain, spec, kernel.vmlinuz(), initramfs, disk, serial, poolName, disks)
                     : KubeVirtDomain.forLab(kubevirtXml, domain, spec, kernel.vmlinuz(), initramfs,
-                            DomainXml.cmdline(poolName), disk, serial);
+                            DomainXml.cmdline(poolName), disk, cloudInitPlaceholder(work, spec), serial);
             Files.writeString(work.resolve("domains/" + spec.name() + ".virt-launcher.xml"), xml);
             xml = hook.apply(xml);
             Path domainFile = work.resolve("domains/" + spec.name() + ".xml");
@@ -184,6 +187,16 @@ public final class GuestLab extends Lab<Guest> {
         Guest guest = new Guest(spec, domain, serial, disk, libvirt);
         guests.add(guest);
         return guest;
+    }
+
+    /** An empty 1 MiB file standing in for the cloud-init ISO virt-launcher writes (the lab guest does not read it). */
+    private static Path cloudInitPlaceholder(Path work, GuestSpec spec) throws IOException {
+        Path file = work.resolve("disks/" + spec.name() + ".cloud-init.img");
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            channel.write(ByteBuffer.allocate(1), (1 << 20) - 1);
+        }
+        return file;
     }
 
     /**

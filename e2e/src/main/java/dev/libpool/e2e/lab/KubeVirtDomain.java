@@ -26,16 +26,17 @@ import java.util.function.UnaryOperator;
  * memory, vCPUs and their hot-plug slots, balloon, channels, sysinfo, features, devices' virtio models. Changed:
  * the name; the firmware boot becomes the lab's direct kernel boot (TCG translation cache, cpu 'maximum': KubeVirt's
  * host-model is for KVM nodes); the containerDisk root becomes the lab's root disk; the serial socket becomes the
- * lab's console file; removed: the pod network interface (KubeVirt sets it up in the pod: type "" until then), VNC
- * and video (their sockets live in the pod), the cloud-init ISO (virt-launcher writes it; the lab guest's init does
- * not run cloud-init) and the empty sysinfo sections libvirt's schema does not know.
+ * lab's console file; the cloud-init disk (its ISO is written by virt-launcher in the pod) reads an empty placeholder
+ * file, so the disk and its alias (e.g. libpool's ua-libpool--cloudinit) stay where the hook meets them; removed:
+ * the pod network interface (KubeVirt sets it up in the pod: type "" until then), VNC and video (their sockets live
+ * in the pod) and the empty sysinfo sections libvirt's schema does not know.
  */
 public final class KubeVirtDomain {
     private KubeVirtDomain() {
     }
 
     static String forLab(String kubevirtXml, String name, GuestSpec spec, Path kernel, Path initrd, String cmdline,
-                         Path rootDisk, Path serialLog) {
+                         Path rootDisk, Path cloudInitPlaceholder, Path serialLog) {
         Document doc = parse(kubevirtXml);
         Element domain = outOfThePod(doc, name, serialLog);
         Element os = child(domain, "os");
@@ -63,7 +64,7 @@ public final class KubeVirtDomain {
                 source.setAttribute("file", rootDisk.toString());
                 child(disk, "driver").setAttribute("type", rootDisk.toString().endsWith(".qcow2") ? "qcow2" : "raw");
             } else if (source.getAttribute("file").contains("/cloud-init-dir/")) {
-                devices.removeChild(disk);
+                source.setAttribute("file", cloudInitPlaceholder.toString());
             }
         }
         return serialize(doc);
