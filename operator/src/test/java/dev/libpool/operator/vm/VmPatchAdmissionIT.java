@@ -68,8 +68,8 @@ class VmPatchAdmissionIT {
 
     /**
      * virt-controller's launcher pod of a patched VM: the pool file's directory as a hostPath volume and the hook
-     * ConfigMap as a volume, names unique (the API server refuses a pod with two volumes of one name). Issue 19,
-     * defect 3: a pool named "hook" gave a hostDisk volume libpool-hook next to the ConfigMap volume libpool-hook.
+     * ConfigMap as a volume, names unique (the API server refuses a pod with two volumes of one name), scheduled only
+     * onto nodes that serve the pool. Issue 19, defect 3: a pool named "hook" gave a hostDisk volume libpool-hook next to the ConfigMap volume libpool-hook.
      */
     @ParameterizedTest(name = "pool {0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"base", "hook"})
@@ -95,6 +95,10 @@ class VmPatchAdmissionIT {
         assertThat(pod.getSpec().getContainers()).extracting(c -> c.getImage())
                 .as("an empty image in libpool's sidecar entry is the installed sidecar-shim")
                 .contains("registry.example/sidecar-shim:v1.9.0");
+        // Defect 4: the scheduler only places the pod on a node the operator labelled as serving the pool, so the
+        // hostPath (type Directory) exists where the pod lands.
+        assertThat(pod.getSpec().getNodeSelector()).as("the launcher pod's node selector")
+                .containsEntry(VmContract.nodeLabel(pool), VmContract.NODE_LABEL_VALUE);
     }
 
     @Test
