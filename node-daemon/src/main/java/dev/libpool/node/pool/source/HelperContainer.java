@@ -61,6 +61,10 @@ public record HelperContainer(long pid, Path root, String startTime) {
                     + "(kubectl -n libpool-system describe pod: an image the kubelet cannot pull keeps the pod "
                     + "pending, a helper that exited is restarted)");
         }
+        // The helper's shell forks to run sleep: until the child execs it carries the shell's argv, marker included.
+        // A process whose parent carries the marker is that fork, not a second helper.
+        found.removeIf(pid -> statField(proc.resolve(Long.toString(pid)), 1).map(Long::parseLong)
+                .filter(found::contains).isPresent());
         if (found.size() > 1) {
             found.sort(null);
             throw new PoolFailure(Reason.ContainerDiskHelperAmbiguous, found.size() + " processes of the node "
@@ -152,11 +156,16 @@ public record HelperContainer(long pid, Path root, String startTime) {
     }
 
     private static Optional<String> startTime(Path dir) {
+        return statField(dir, 19);
+    }
+
+    /** Field {@code index} after the command name of /proc/pid/stat: 1 = ppid (field 4), 19 = starttime (field 22). */
+    private static Optional<String> statField(Path dir, int index) {
         try {
             String stat = Files.readString(dir.resolve("stat"), StandardCharsets.UTF_8);
-            // after the command name in parentheses (which may itself hold ") "): state is field 3, starttime 22
+            // after the command name in parentheses (which may itself hold ") "): state is field 3
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return fields.length > 19 ? Optional.of(fields[19]) : Optional.empty();
+            return fields.length > index ? Optional.of(fields[index]) : Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

@@ -22,6 +22,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -144,6 +145,23 @@ class HelperContainerIT {
                     assertThat(f.getMessage()).contains("2 processes").contains("cdisk-" + POOL)
                             .contains("delete it and the operator writes it again");
                 });
+    }
+
+    /**
+     * The helper's shell forks to run sleep, and until the child execs it carries the shell's argv, marker included:
+     * a scan in that window (under load, found by a CI run) saw "2 processes ... carry" the marker. A subshell that
+     * never execs holds that window open: the parent is the helper, its fork is not a second one.
+     */
+    @Test
+    void theForkOfAHelperIsNotASecondHelper() throws Exception {
+        List<String> helper = ContainerDiskSource.helperCommand(BUSYBOX, POOL);
+        Process p = start(List.of(BUSYBOX, "sh", "-c", "( " + helper.get(3) + " ); :", helper.get(4)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(p.pid()).orElseThrow().children()
+                .anyMatch(c -> c.info().arguments().map(a -> a.length > 0 && a[a.length - 1].equals(helper.get(4)))
+                        .orElse(false)));
+
+        assertThat(HelperContainer.find(Path.of("/proc"), POOL, "registry.example/disk:1", "/none").pid())
+                .isEqualTo(p.pid());
     }
 
     @Test
