@@ -189,6 +189,29 @@ class KubeVirtCodeIT {
     }
 
     @Test
+    void aVmPinnedToAControllerRevisionTakesTheRevisionsInstancetypeNotTheCurrentOne() throws IOException {
+        ObjectNode vm = (ObjectNode) YAML.readTree(VM_WITH_INSTANCETYPE);
+        ((ObjectNode) vm.at("/spec/instancetype")).put("revisionName", "vm-c2-c2-1gi-1");
+        JsonNode revision = YAML.readTree("""
+                apiVersion: apps/v1
+                kind: ControllerRevision
+                metadata: {name: vm-c2-c2-1gi-1, namespace: tenant}
+                revision: 1
+                data:
+                  apiVersion: instancetype.kubevirt.io/v1beta1
+                  kind: VirtualMachineClusterInstancetype
+                  metadata: {name: c2-1gi}
+                  spec: {cpu: {guest: 3}, memory: {guest: 2Gi}}
+                """);
+        List<JsonNode> objects = new java.util.ArrayList<>(objects(INSTANCETYPE_AND_PREFERENCE));
+        objects.add(revision);
+
+        JsonNode vmi = kubevirt.withObjects(objects).vmi(vm, List.of());
+        assertThat(vmi.at("/spec/domain/cpu/sockets").asInt()).as("the revision's 3 CPUs, as sockets").isEqualTo(3);
+        assertThat(vmi.at("/spec/domain/memory/guest").asText()).isEqualTo("2Gi");
+    }
+
+    @Test
     void aVmThatSetsWhatItsInstancetypeSetsIsRefusedInKubeVirtsOwnWords() throws IOException {
         // KubeVirt's own example VM sets memory.guest beside the instancetype that sets it: KubeVirt refuses it.
         KubeVirtCode withCsmall = kubevirt.withObjects(List.of(YAML.readTree(INSTANCETYPES.resolve("cluster-csmall.yaml").toFile())));
