@@ -66,9 +66,10 @@ func result(resp *admissionv1.AdmissionResponse, gates []string) (any, error) {
 	return a, nil
 }
 
-// admitVM is virt-api's validating webhook for VirtualMachines (ServeVMs): the VMs admitter with no KubeVirt
-// client. A VM that references an instancetype, a preference or DataVolume sources KubeVirt must look up fails
-// with "KubeVirt's code panicked" rather than being judged without them.
+// admitVM is virt-api's validating webhook for VirtualMachines (ServeVMs): the VMs admitter, whose instancetype
+// admitter finds the VM's instancetype and preference through the client, among the request's objects (like
+// virt-api, it ignores one it cannot find). A VM whose DataVolume sources KubeVirt must look up fails naming the
+// client call this tool does not serve, rather than being judged without them.
 func admitVM(o *options) (any, error) {
 	vm, _, err := readVM(o.file, o.input)
 	if err != nil {
@@ -82,7 +83,11 @@ func admitVM(o *options) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	admitter := admitters.NewVMsAdmitter(cfg, nil, &webhooks.Informers{}, map[string]struct{}{})
+	client, err := o.client()
+	if err != nil {
+		return nil, err
+	}
+	admitter := admitters.NewVMsAdmitter(cfg, client, &webhooks.Informers{}, map[string]struct{}{})
 	resp := admitter.Admit(context.Background(), createReview(webhooks.VirtualMachineGroupVersionResource, raw, vm.Namespace, "system:admin"))
 	return result(resp, o.gates)
 }

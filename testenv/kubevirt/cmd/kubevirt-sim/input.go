@@ -9,7 +9,10 @@ import (
 	"sigs.k8s.io/yaml"
 
 	v1 "kubevirt.io/api/core/v1"
+	"kubevirt.io/client-go/kubecli"
 
+	instancetypecontroller "kubevirt.io/kubevirt/pkg/instancetype/controller/vm"
+	netvmispec "kubevirt.io/kubevirt/pkg/network/vmispec"
 	"kubevirt.io/kubevirt/pkg/testutils"
 	"kubevirt.io/kubevirt/pkg/virt-api/webhooks/mutating-webhook/mutators"
 	virtconfig "kubevirt.io/kubevirt/pkg/virt-config"
@@ -72,10 +75,10 @@ func clusterConfig(o *options) (*virtconfig.ClusterConfig, error) {
 	return cfg, nil
 }
 
-// launchedVMI is the VMI virt-controller creates for a VM (KubeVirt's vm.SetupVMIFromVM) as stored after
-// virt-api's VMI mutating webhook (mutators.ApplyNewVMIMutations: defaults, non-root marking). A VMI file is taken
-// as the VMI virt-controller created and is only defaulted.
-func launchedVMI(path string, data []byte, cfg *virtconfig.ClusterConfig) (*v1.VirtualMachineInstance, error) {
+// launchedVMI is the VMI virt-controller creates for a VM (startVMI in pkg/virt-controller/watch/vm: see
+// vmiFromVM) as stored after virt-api's VMI mutating webhook (mutators.ApplyNewVMIMutations: defaults, non-root
+// marking). A VMI file is taken as the VMI virt-controller created and is only defaulted.
+func launchedVMI(path string, data []byte, cfg *virtconfig.ClusterConfig, client kubecli.KubevirtClient) (*v1.VirtualMachineInstance, error) {
 	raw, kind, err := readObject(path, data)
 	if err != nil {
 		return nil, err
@@ -90,7 +93,9 @@ func launchedVMI(path string, data []byte, cfg *virtconfig.ClusterConfig) (*v1.V
 		if vm.Spec.Template == nil {
 			return nil, usageError{fmt.Errorf("%s: the VirtualMachine has no spec.template", path)}
 		}
-		vmi = vmcontroller.SetupVMIFromVM(vm)
+		if vmi, err = vmiFromVM(vm, cfg, client); err != nil {
+			return nil, err
+		}
 	case "VirtualMachineInstance":
 		vmi = &v1.VirtualMachineInstance{}
 		if err := json.Unmarshal(raw, vmi); err != nil {
@@ -113,6 +118,29 @@ func launchedVMI(path string, data []byte, cfg *virtconfig.ClusterConfig) (*v1.V
 	return vmi, nil
 }
 
+// vmiFromVM is virt-controller's startVMI up to the create call, in its order: the VMI of the VM's template
+// (SetupVMIFromVM), the preference's auto-attach choices, an input device if asked, the default pod interface,
+// then the instancetype and preference applied (the instancetype controller virt-controller builds, here on the
+// client with no informer stores: KubeVirt's finders then ask the client). A VM naming an instancetype or
+// preference that is not among the request's objects fails as virt-controller's start does. Not run: the
+// changed-block-tracking setup (it reads the namespace) and the ControllerRevisions virt-controller stores first
+// (under the default reference policy they hold the same specs the finders read here).
+func vmiFromVM(vm *v1.VirtualMachine, cfg *virtconfig.ClusterConfig, client kubecli.KubevirtClient) (*v1.VirtualMachineInstance, error) {
+	vmi := vmcontroller.SetupVMIFromVM(vm)
+	instancetypes := instancetypecontroller.New(nil, nil, nil, nil, nil, client, cfg, nil)
+	if err := instancetypes.ApplyAutoAttachPreferences(vm, vmi); err != nil {
+		return nil, err
+	}
+	vmcontroller.AutoAttachInputDevice(vmi)
+	if err := netvmispec.SetDefaultNetworkInterface(cfg, &vmi.Spec); err != nil {
+		return nil, err
+	}
+	if err := instancetypes.ApplyToVMI(vm, vmi); err != nil {
+		return nil, err
+	}
+	return vmi, nil
+}
+
 // hash is FNV-1a over s, 48 bits: stable UIDs for the same input.
 func hash(s string) uint64 {
 	h := uint64(14695981039346656037)
@@ -129,7 +157,11 @@ func launched(o *options) (*virtconfig.ClusterConfig, *v1.VirtualMachineInstance
 	if err != nil {
 		return nil, nil, err
 	}
-	vmi, err := launchedVMI(o.file, o.input, cfg)
+	client, err := o.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	vmi, err := launchedVMI(o.file, o.input, cfg, client)
 	return cfg, vmi, err
 }
 

@@ -11,9 +11,13 @@
 // 0 done (admission: allowed), 1 admission denied (the causes are in the output), 2 bad usage or input,
 // 3 KubeVirt's code failed (the error is in the output as {"error": ...}).
 //
+// The API objects KubeVirt's code reads (instancetypes and preferences a VM names, ControllerRevisions, ConfigMaps)
+// come with the request (--objects, "objects"): KubeVirt's code gets a client that serves them (client.go).
+//
 // `kubevirt-sim serve` answers many such requests in one process (KubeVirt's package initialisation costs seconds
-// of CPU): one JSON request per stdin line, {"command", "gates", "config", "object", "configMaps", "sidecarShimImage",
-// "kvm"}, one JSON answer per stdout line, {"exit": <the exit code above>, "output": <the output above>}.
+// of CPU): one JSON request per stdin line, {"command", "gates", "config", "object", "objects", "configMaps",
+// "sidecarShimImage", "kvm"}, one JSON answer per stdout line, {"exit": <the exit code above>, "output": <the
+// output above>}.
 package main
 
 import (
@@ -26,6 +30,7 @@ import (
 	"os"
 	"strings"
 
+	"kubevirt.io/client-go/kubecli"
 	"kubevirt.io/client-go/log"
 )
 
@@ -93,6 +98,7 @@ type request struct {
 	Gates            []string        `json:"gates"`
 	Config           json.RawMessage `json:"config"`
 	Object           json.RawMessage `json:"object"`
+	Objects          json.RawMessage `json:"objects"`
 	ConfigMaps       json.RawMessage `json:"configMaps"`
 	SidecarShimImage string          `json:"sidecarShimImage"`
 	KVM              bool            `json:"kvm"`
@@ -124,6 +130,9 @@ func serve(in io.Reader, out io.Writer) error {
 			if len(req.ConfigMaps) > 0 && string(req.ConfigMaps) != "null" {
 				o.configMaps = req.ConfigMaps
 			}
+			if len(req.Objects) > 0 && string(req.Objects) != "null" {
+				o.objects = req.Objects
+			}
 			if o.sidecarShimImage == "" {
 				o.sidecarShimImage = defaultSidecarShimImage
 			}
@@ -147,7 +156,7 @@ func runGuarded(cmd command, o *options) (result any, err error) {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: kubevirt-sim COMMAND [--gates G1,G2] [--config FILE] [--configmaps FILE] [--sidecar-shim-image IMG] [--kvm] FILE")
+	fmt.Fprintln(w, "usage: kubevirt-sim COMMAND [--gates G1,G2] [--config FILE] [--configmaps FILE] [--objects FILE] [--sidecar-shim-image IMG] [--kvm] FILE")
 	fmt.Fprintln(w, "       kubevirt-sim serve   (JSON requests on stdin, one per line; see the source's comment)")
 	fmt.Fprintln(w, "runs KubeVirt v1.9.0's own code on a VirtualMachine (JSON or YAML); commands:")
 	for _, name := range []string{"admit-vm", "vmi", "admit-vmi", "render-pod", "convert"} {
@@ -163,6 +172,7 @@ type options struct {
 	gates            []string
 	config           []byte // the KubeVirt CR's spec.configuration, JSON or YAML (none: KubeVirt's defaults)
 	configMaps       []byte // render-pod: the ConfigMaps the hook sidecars name
+	objects          []byte // the API objects KubeVirt's code reads (client.go)
 	sidecarShimImage string
 	kvm              bool
 	file             string // names the input in errors
@@ -176,6 +186,8 @@ func parseOptions(name string, args []string) (*options, error) {
 	gates := fs.String("gates", "", "feature gates of the KubeVirt CR (developerConfiguration.featureGates), comma-separated")
 	config := fs.String("config", "", "FILE: the KubeVirt CR's spec.configuration (JSON or YAML); --gates are added to it")
 	configMaps := fs.String("configmaps", "", "render-pod: ConfigMaps (a YAML/JSON list or List) the hook sidecars name")
+	objects := fs.String("objects", "", "API objects KubeVirt's code reads (a YAML/JSON list or List): the instancetypes and "+
+		"preferences the VM names, ControllerRevisions, ConfigMaps")
 	fs.StringVar(&o.sidecarShimImage, "sidecar-shim-image", defaultSidecarShimImage,
 		"render-pod: the sidecar-shim image virt-operator gives virt-controller (SIDECAR_SHIM_IMAGE)")
 	fs.BoolVar(&o.kvm, "kvm", false, "convert: the node has /dev/kvm (default: a TCG node, KubeVirt's useEmulation)")
@@ -200,12 +212,31 @@ func parseOptions(name string, args []string) (*options, error) {
 			return nil, err
 		}
 	}
+	if *objects != "" {
+		if o.objects, err = os.ReadFile(*objects); err != nil {
+			return nil, err
+		}
+	}
 	for _, g := range strings.Split(*gates, ",") {
 		if g = strings.TrimSpace(g); g != "" {
 			o.gates = append(o.gates, g)
 		}
 	}
 	return o, nil
+}
+
+// client is the KubeVirt client KubeVirt's code gets for this request: it serves the request's objects.
+func (o *options) client() (kubecli.KubevirtClient, error) {
+	var objects clusterObjects
+	if err := readObjects("objects", o.objects, &objects); err != nil {
+		return nil, err
+	}
+	configMaps, err := readConfigMaps(o.configMaps)
+	if err != nil {
+		return nil, err
+	}
+	objects.core = append(objects.core, configMaps...)
+	return kubevirtClient(objects), nil
 }
 
 func errorOutput(err error) map[string]string { return map[string]string{"error": err.Error()} }

@@ -8,14 +8,10 @@ import (
 
 	k8sv1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/fake"
-	corev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/yaml"
 
 	v1 "kubevirt.io/api/core/v1"
-	"kubevirt.io/client-go/kubecli"
 
 	containerdisk "kubevirt.io/kubevirt/pkg/container-disk"
 	"kubevirt.io/kubevirt/pkg/hooks"
@@ -37,15 +33,6 @@ const (
 	ephemeralDiskDir    = util.VirtShareDir + "-ephemeral-disks"
 	launcherSubGid      = 107
 )
-
-// coreOnlyClient is the KubeVirt client the template service gets: core API reads (the hook sidecars'
-// ConfigMaps) answered from the --configmaps file; any other call panics on the nil client and the tool says so.
-type coreOnlyClient struct {
-	kubecli.KubevirtClient
-	core kubernetes.Interface
-}
-
-func (c coreOnlyClient) CoreV1() corev1.CoreV1Interface { return c.core.CoreV1() }
 
 func readConfigMaps(data []byte) ([]runtime.Object, error) {
 	if len(data) == 0 {
@@ -78,7 +65,7 @@ func renderPod(o *options) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	configMaps, err := readConfigMaps(o.configMaps)
+	client, err := o.client() // the hook sidecars' ConfigMaps are read through it
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +75,6 @@ func renderPod(o *options) (any, error) {
 		return nil, err
 	}
 	containerdisk.SetLocalDirectoryOnly(filepath.Join(ephemeralDiskDir, "container-disk-data"))
-	client := coreOnlyClient{core: fake.NewSimpleClientset(configMaps...)}
 	emptyStore := func() cache.Store { return cache.NewStore(cache.MetaNamespaceKeyFunc) }
 	netAnnotations := netannotations.NewGenerator(cfg)
 	svc := services.NewTemplateService(launcherImage, launcherQemuTimeout, util.VirtShareDir, ephemeralDiskDir,

@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The hook on the domains KubeVirt itself makes of the VMs the operator patches: generated VMs (GeneratedVm: no
  * cloud-init, NoCloud, ConfigDrive, base64 user data, many disks on q35 and i440fx, pools of several names, user
- * hook sidecars) patched by the operator's VmPatchPlan, admitted by KubeVirt v1.9.0's own admission, converted by
+ * hook sidecars, instancetypes and preferences) patched by the operator's VmPatchPlan, admitted by KubeVirt v1.9.0's own admission, converted by
  * virt-launcher's converter (KubeVirtCode), then given to the real onDefineDomain hook exactly as virt-launcher
  * hands them over. Each pool disk becomes one read-only virtio-pmem device, nothing else of KubeVirt's domain is
  * lost, and libvirt's schema finds no error the converted domain did not already have.
@@ -79,6 +79,32 @@ class KubeVirtConvertedHookIT {
         hookOnKubeVirtsDomain(GeneratedVm.manyVirtioDisks(1000, 24));
     }
 
+    /**
+     * A libpool defect KubeVirt's own instancetype code shows (open): libpool pins a patched VM to the pool's nodes
+     * with spec.template.spec.nodeSelector, and KubeVirt refuses a VM that sets a nodeSelector when its instancetype
+     * has one (instancetype/apply/nodeselector.go). virt-api refuses the operator's patch of such a VM, so it never
+     * gets its pool. This test pins KubeVirt's cause; when the operator pins the VM another way it must be turned
+     * into an admission of the patched VM.
+     */
+    @Test
+    void aVmWhoseInstancetypeHasANodeSelectorCannotTakeLibpoolsNodeSelector() throws Exception {
+        GeneratedVm generated = LongStream.iterate(0, s -> s + 1).mapToObj(GeneratedVm::generate)
+                .filter(g -> g.instancetype().equals("VirtualMachineClusterInstancetype")).findFirst().orElseThrow();
+        JsonNode instancetype = generated.objects().get(0).deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) instancetype.get("spec")).putObject("nodeSelector")
+                .put("node.example/class", "general");
+        KubeVirtCode cluster = kubevirt.withObjects(java.util.List.of(instancetype, generated.objects().get(1)));
+        Attachment attachment = new Attachment(generated.pool(), VmContract.poolFile(VmContract.DEFAULT_STATE_DIR,
+                generated.pool()), DEVICE_SIZE, Optional.empty(), SHIM);
+        JsonNode patched = JsonPatch.apply(VmPatchPlan.plan(generated.vm(), Optional.of(attachment)).patch().orElseThrow(),
+                generated.vm());
+
+        cluster.assertAdmitted(generated.vm(), KubeVirtCheck.REQUIRED_GATES);
+        assertThat(cluster.admitVm(patched, KubeVirtCheck.REQUIRED_GATES).causes()).containsExactly(
+                new KubeVirtCode.Cause("FieldValueInvalid", "spec.template.spec.nodeSelector",
+                        "VM field(s) spec.template.spec.nodeSelector conflicts with selected instance type"));
+    }
+
     private void hookOnKubeVirtsDomain(GeneratedVm generated) throws Exception {
         long seed = generated.seed();
         Attachment attachment = new Attachment(generated.pool(), VmContract.poolFile(VmContract.DEFAULT_STATE_DIR,
@@ -86,9 +112,17 @@ class KubeVirtConvertedHookIT {
                 : Optional.empty(), SHIM);
         JsonNode patched = JsonPatch.apply(VmPatchPlan.plan(generated.vm(), Optional.of(attachment)).patch().orElseThrow(),
                 generated.vm());
-        kubevirt.assertAdmitted(patched, KubeVirtCheck.REQUIRED_GATES);
+        KubeVirtCode cluster = kubevirt.withObjects(generated.objects());
+        cluster.assertAdmitted(patched, KubeVirtCheck.REQUIRED_GATES);
 
-        KubeVirtCode.Domain domain = kubevirt.domain(patched, KubeVirtCheck.REQUIRED_GATES, false);
+        KubeVirtCode.Domain domain = cluster.domain(patched, KubeVirtCheck.REQUIRED_GATES, false);
+        if (!generated.objects().isEmpty()) {
+            JsonNode cpu = domain.vmi().at("/spec/domain/cpu");
+            assertThat(cpu.path("sockets").asInt() * cpu.path("cores").asInt() * cpu.path("threads").asInt())
+                    .as("seed %d: the instancetype's CPUs survive the patch", seed).isEqualTo(2);
+            assertThat(domain.vmi().at("/spec/domain/machine/type").asText()).as("seed %d: the preference's machine", seed)
+                    .isEqualTo(generated.machine());
+        }
         String alias = "ua-" + VmContract.volumeName(generated.pool());
         assertThat(domain.xml()).as("seed %d: KubeVirt's domain has the pool disk", seed).contains("<alias name=\"" + alias + "\">");
 

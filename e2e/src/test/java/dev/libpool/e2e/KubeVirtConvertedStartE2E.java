@@ -110,8 +110,9 @@ class KubeVirtConvertedStartE2E {
                 : Optional.empty(), "");
         JsonNode patched = JsonPatch.apply(VmPatchPlan.plan(generated.vm(), Optional.of(attachment)).patch().orElseThrow(),
                 generated.vm());
-        kubevirt.assertAdmitted(patched, KubeVirtCheck.REQUIRED_GATES);
-        return kubevirt.domain(patched, KubeVirtCheck.REQUIRED_GATES, false);
+        KubeVirtCode cluster = kubevirt.withObjects(generated.objects());
+        cluster.assertAdmitted(patched, KubeVirtCheck.REQUIRED_GATES);
+        return cluster.domain(patched, KubeVirtCheck.REQUIRED_GATES, false);
     }
 
     /** KubeVirt's domain with each file it names made, sparse, under WORK/files/NAME (the pool file read-only). */

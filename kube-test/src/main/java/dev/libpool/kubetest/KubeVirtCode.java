@@ -2,6 +2,7 @@ package dev.libpool.kubetest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -25,7 +26,8 @@ import java.util.Optional;
  * the tool {@code ./libpool kubevirt} builds: virt-api's VM and VMI admission, the VMI virt-controller creates, the
  * virt-launcher pod virt-controller renders and the libvirt domain virt-launcher converts and hands to an
  * onDefineDomain hook. A test calls {@link #get()} (a JUnit assumption: it skips, naming the build command, when
- * the tool is not built from the committed sources). Feature gates are those of the KubeVirt CR.
+ * the tool is not built from the committed sources). Feature gates are those of the KubeVirt CR; the API objects
+ * KubeVirt's code reads (the instancetypes and preferences a VM names) are given with {@link #withObjects}.
  */
 public final class KubeVirtCode {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,11 +38,14 @@ public final class KubeVirtCode {
     private final String version;
     /** The KubeVirt CR's spec.configuration (null: KubeVirt's defaults); the gates are added to it. */
     private final JsonNode configuration;
+    /** The cluster's objects KubeVirt's code reads, a JSON array. */
+    private final ArrayNode objects;
 
-    private KubeVirtCode(Server server, String version, JsonNode configuration) {
+    private KubeVirtCode(Server server, String version, JsonNode configuration, ArrayNode objects) {
         this.server = server;
         this.version = version;
         this.configuration = configuration;
+        this.objects = objects;
     }
 
     /**
@@ -48,7 +53,18 @@ public final class KubeVirtCode {
      * admin allows ({"architectureConfiguration":{"amd64":{"emulatedMachines":[...]}}}); the gates are added to it.
      */
     public KubeVirtCode withConfiguration(JsonNode configuration) {
-        return new KubeVirtCode(server, version, configuration.deepCopy());
+        return new KubeVirtCode(server, version, configuration.deepCopy(), objects);
+    }
+
+    /**
+     * The same code in a cluster that also holds OBJECTS, which KubeVirt's code reads through its client: the
+     * VirtualMachine(Cluster)Instancetypes and VirtualMachine(Cluster)Preferences (instancetype.kubevirt.io/v1beta1) a
+     * VM names, ControllerRevisions, ConfigMaps. Namespaced objects without a namespace are in {@code default}.
+     */
+    public KubeVirtCode withObjects(List<? extends JsonNode> objects) {
+        ArrayNode all = this.objects.deepCopy();
+        objects.forEach(o -> all.add(o.deepCopy()));
+        return new KubeVirtCode(server, version, configuration, all);
     }
 
     /** The tool; skips the calling test, with the reason and the way out, when it is not built. */
@@ -57,7 +73,8 @@ public final class KubeVirtCode {
         Assumptions.assumeTrue(reason.isEmpty(), () -> reason.orElseThrow());
         if (instance == null) {
             String version = Repository.find().kubevirtVersion();
-            instance = new KubeVirtCode(new Server(KubeVirtTool.binDir(version).resolve(KubeVirtTool.BINARY)), version, null);
+            instance = new KubeVirtCode(new Server(KubeVirtTool.binDir(version).resolve(KubeVirtTool.BINARY)), version, null,
+                    JSON.createArrayNode());
         }
         return instance;
     }
@@ -170,6 +187,7 @@ public final class KubeVirtCode {
             request.set("config", configuration);
         }
         request.set("object", object);
+        request.set("objects", objects);
         if (configMaps != null) {
             request.set("configMaps", configMaps);
         }
