@@ -67,8 +67,9 @@ public final class VmContract {
 
     /**
      * On a node: it serves the pool (its daemon has published a generation), set and removed by the operator from
-     * the node's report; {@code pool.libpool.dev/<pool>: "true"}. A patched VM carries the same key in
-     * spec.template.spec.nodeSelector, so it is only scheduled where its hostDisk's directory exists.
+     * the node's report; {@code pool.libpool.dev/<pool>: "true"}. A patched VM carries a required node affinity
+     * expression {@code pool.libpool.dev/<pool> In ["true"]}, so it is only scheduled where its hostDisk's
+     * directory exists.
      */
     public static final String NODE_LABEL_PREFIX = "pool." + SharedLibraryPool.GROUP + "/";
     public static final String NODE_LABEL_VALUE = "true";

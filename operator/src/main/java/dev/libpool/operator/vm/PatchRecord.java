@@ -17,12 +17,23 @@ import java.util.Optional;
  * @param created      JSON pointers of objects/lists libpool created (removed again when empty)
  * @param hookSidecars the VM template's hook annotation before libpool, null when it had none
  * @param cloudInit    where libpool merged its bootstrap, null for guestSetup None
- * @param nodeSelector the key libpool added to spec.template.spec.nodeSelector (null in records of release 0.1,
- *                     which added none)
+ * @param nodeSelector the key an earlier build added to spec.template.spec.nodeSelector (only read: detach
+ *                     removes it, the next attach adds the node affinity instead; null in records of release
+ *                     0.1, which added none)
+ * @param nodeAffinity the required node affinity expression libpool added (null in older records)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PatchRecord(String pool, List<String> created, String hookSidecars, CloudInit cloudInit,
-                          String nodeSelector) {
+                          String nodeSelector, NodeAffinity nodeAffinity) {
+
+    /**
+     * @param key                the expression's key, {@code pool.libpool.dev/<pool>}, in every required term
+     * @param addedTerm          true when the VM had no required term and libpool added the one term
+     * @param createdExpressions indexes of the user's terms (matchFields only) where libpool created matchExpressions
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record NodeAffinity(String key, Boolean addedTerm, List<Integer> createdExpressions) {
+    }
 
     /**
      * @param volume   the cloud-init volume libpool merged into, or added

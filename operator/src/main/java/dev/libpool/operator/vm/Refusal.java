@@ -5,6 +5,6 @@ public record Refusal(Reason reason, String message) {
 
     public enum Reason {
         PoolMissing, NamespaceNotAllowed, VolumeNameTaken, UserDataInSecret, UserDataTooLarge, UserDataUnsupported,
-        RecordUnreadable, NodeSelectorTaken
+        RecordUnreadable, NodeAffinityTaken
     }
 }

@@ -29,11 +29,6 @@ final class VmEdit {
         String pool = attachment.pool();
         String volume = VmContract.volumeName(pool);
         ReservedNames.check(vm, pool);
-        if (vm.at(NODE_SELECTOR).has(VmContract.nodeLabel(pool))) {
-            throw new CloudInitEdit.Refused(Refusal.Reason.NodeSelectorTaken, "spec.template.spec.nodeSelector already "
-                    + "has the key " + VmContract.nodeLabel(pool) + ", which libpool adds so that the VM only runs on "
-                    + "nodes that serve pool " + pool + ": remove it from the VM");
-        }
         List<String> created = new ArrayList<>();
         ObjectNode templateAnnotations = Json.ensureObject(vm, TEMPLATE_ANNOTATIONS, created);
         ObjectNode vmAnnotations = Json.ensureObject(vm, VM_ANNOTATIONS, created);
@@ -44,12 +39,11 @@ final class VmEdit {
         } catch (IllegalArgumentException e) {
             throw new CloudInitEdit.Refused(Refusal.Reason.UserDataUnsupported, e.getMessage());
         }
+        PatchRecord.NodeAffinity nodeAffinity = NodeAffinityEdit.add(vm, pool, created);
         PatchRecord.CloudInit cloudInit = null;
         if (attachment.guestSetup().isPresent()) {
             cloudInit = CloudInitEdit.merge(vm, attachment.guestSetup().get(), created);
         }
-        // ANDed by the scheduler with the user's own nodeSelector and node affinity, which stay as they are.
-        Json.ensureObject(vm, NODE_SELECTOR, created).put(VmContract.nodeLabel(pool), VmContract.NODE_LABEL_VALUE);
         Json.ensureArray(vm, CloudInitEdit.VOLUMES, created).addObject()
                 .put("name", volume)
                 .putObject("hostDisk").put("path", attachment.poolFile()).put("type", "Disk");
@@ -59,7 +53,7 @@ final class VmEdit {
         templateAnnotations.put(VmContract.HOOK_SIDECARS_ANNOTATION, hooks);
         templateAnnotations.put(VmContract.sizeAnnotation(pool), Long.toString(attachment.deviceSize()));
         vmAnnotations.put(VmContract.RECORD_ANNOTATION, new PatchRecord(pool, created, userHooks, cloudInit,
-                VmContract.nodeLabel(pool)).toJson());
+                null, nodeAffinity).toJson());
         return vm;
     }
 
@@ -69,8 +63,11 @@ final class VmEdit {
         String pool = record.pool();
         Json.removeNamed(vm, CloudInitEdit.VOLUMES, VmContract.volumeName(pool));
         Json.removeNamed(vm, CloudInitEdit.DISKS, VmContract.volumeName(pool));
-        if (record.nodeSelector() != null) {
+        if (record.nodeSelector() != null) { // written by an earlier build: the VM moves to the node affinity
             Json.object(vm, NODE_SELECTOR).ifPresent(selector -> selector.remove(record.nodeSelector()));
+        }
+        if (record.nodeAffinity() != null) {
+            NodeAffinityEdit.remove(vm, record.nodeAffinity());
         }
         if (record.cloudInit() != null) {
             CloudInitEdit.unmerge(vm, record.cloudInit(), pool);
