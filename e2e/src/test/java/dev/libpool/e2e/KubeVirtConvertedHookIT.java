@@ -80,14 +80,14 @@ class KubeVirtConvertedHookIT {
     }
 
     /**
-     * A libpool defect KubeVirt's own instancetype code shows (open): libpool pins a patched VM to the pool's nodes
-     * with spec.template.spec.nodeSelector, and KubeVirt refuses a VM that sets a nodeSelector when its instancetype
-     * has one (instancetype/apply/nodeselector.go). virt-api refuses the operator's patch of such a VM, so it never
-     * gets its pool. This test pins KubeVirt's cause; when the operator pins the VM another way it must be turned
-     * into an admission of the patched VM.
+     * Issue 19, defect 4 beside an instancetype: KubeVirt refuses any VM nodeSelector when the VM's instancetype sets
+     * one (instancetype/apply/nodeselector.go), so libpool pins a patched VM to the pool's nodes with a required node
+     * affinity expression, a field instancetypes and preferences do not have. KubeVirt's own code admits the patched
+     * VM with its instancetype, and the launcher pod virt-controller renders carries both the instancetype's
+     * nodeSelector and libpool's expression, which the scheduler ANDs.
      */
     @Test
-    void aVmWhoseInstancetypeHasANodeSelectorCannotTakeLibpoolsNodeSelector() throws Exception {
+    void aVmWhoseInstancetypeHasANodeSelectorTakesThePoolAndItsLauncherPodHasBothConstraints() throws Exception {
         GeneratedVm generated = LongStream.iterate(0, s -> s + 1).mapToObj(GeneratedVm::generate)
                 .filter(g -> g.instancetype().equals("VirtualMachineClusterInstancetype")).findFirst().orElseThrow();
         JsonNode instancetype = generated.objects().get(0).deepCopy();
@@ -99,10 +99,18 @@ class KubeVirtConvertedHookIT {
         JsonNode patched = JsonPatch.apply(VmPatchPlan.plan(generated.vm(), Optional.of(attachment)).patch().orElseThrow(),
                 generated.vm());
 
-        cluster.assertAdmitted(generated.vm(), KubeVirtCheck.REQUIRED_GATES);
-        assertThat(cluster.admitVm(patched, KubeVirtCheck.REQUIRED_GATES).causes()).containsExactly(
-                new KubeVirtCode.Cause("FieldValueInvalid", "spec.template.spec.nodeSelector",
-                        "VM field(s) spec.template.spec.nodeSelector conflicts with selected instance type"));
+        cluster.assertAdmitted(patched, KubeVirtCheck.REQUIRED_GATES);
+        io.fabric8.kubernetes.api.model.Pod pod = cluster.launcherPod(patched, KubeVirtCheck.REQUIRED_GATES,
+                java.util.List.of(), SHIM);
+        assertThat(pod.getSpec().getNodeSelector()).as("the instancetype's nodeSelector")
+                .containsEntry("node.example/class", "general");
+        assertThat(pod.getSpec().getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+                .getNodeSelectorTerms()).as("libpool's required node affinity").isNotEmpty().allSatisfy(term ->
+                assertThat(term.getMatchExpressions()).anySatisfy(e -> {
+                    assertThat(e.getKey()).isEqualTo(VmContract.nodeLabel(generated.pool()));
+                    assertThat(e.getOperator()).isEqualTo("In");
+                    assertThat(e.getValues()).containsExactly(VmContract.NODE_LABEL_VALUE);
+                }));
     }
 
     private void hookOnKubeVirtsDomain(GeneratedVm generated) throws Exception {

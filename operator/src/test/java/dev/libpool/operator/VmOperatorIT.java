@@ -108,8 +108,11 @@ class VmOperatorIT {
                 .get(VmContract.HOOK_SIDECARS_ANNOTATION).asText());
         assertThat(hooks.toString()).contains("my-config-map", "\"" + VmContract.HOOK_CONFIG_MAP + "\"");
         assertThat(hooks.get(hooks.size() - 1).has("image")).as("KubeVirt v1.9 runs its installed shim").isFalse();
-        assertThat(patchedJson.at("/spec/template/spec/nodeSelector").get(VmContract.nodeLabel(pool)).asText())
-                .as("only nodes that serve the pool").isEqualTo(VmContract.NODE_LABEL_VALUE);
+        assertThat(patchedJson.at("/spec/template/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution"
+                + "/nodeSelectorTerms").toString()).as("only nodes that serve the pool")
+                .isEqualTo("[{\"matchExpressions\":[{\"key\":\"" + VmContract.nodeLabel(pool)
+                        + "\",\"operator\":\"In\",\"values\":[\"" + VmContract.NODE_LABEL_VALUE + "\"]}]}]");
+        assertThat(patchedJson.at("/spec/template/spec/nodeSelector").isMissingNode()).as("no nodeSelector").isTrue();
         await().atMost(WAIT).untilAsserted(() -> {
             var cm = client.configMaps().inNamespace(ns).withName(VmContract.HOOK_CONFIG_MAP).get();
             assertThat(cm).isNotNull();

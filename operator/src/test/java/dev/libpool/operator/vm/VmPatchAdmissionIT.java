@@ -96,9 +96,15 @@ class VmPatchAdmissionIT {
                 .as("an empty image in libpool's sidecar entry is the installed sidecar-shim")
                 .contains("registry.example/sidecar-shim:v1.9.0");
         // Defect 4: the scheduler only places the pod on a node the operator labelled as serving the pool, so the
-        // hostPath (type Directory) exists where the pod lands.
-        assertThat(pod.getSpec().getNodeSelector()).as("the launcher pod's node selector")
-                .containsEntry(VmContract.nodeLabel(pool), VmContract.NODE_LABEL_VALUE);
+        // hostPath (type Directory) exists where the pod lands. KubeVirt adds its own expressions to the term (its
+        // host-model CPU one), as libpool does.
+        assertThat(pod.getSpec().getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+                .getNodeSelectorTerms()).as("the launcher pod's required node affinity").singleElement()
+                .satisfies(term -> assertThat(term.getMatchExpressions()).anySatisfy(e -> {
+                    assertThat(e.getKey()).isEqualTo(VmContract.nodeLabel(pool));
+                    assertThat(e.getOperator()).isEqualTo("In");
+                    assertThat(e.getValues()).containsExactly(VmContract.NODE_LABEL_VALUE);
+                }));
     }
 
     @Test
