@@ -2,6 +2,7 @@ package dev.libpool.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.libpool.api.v1alpha1.VmContract;
 import dev.libpool.e2e.lab.Command;
 import dev.libpool.guest.GuestScripts;
@@ -10,6 +11,9 @@ import dev.libpool.kubetest.KubeVirtCode;
 import dev.libpool.operator.kubevirt.KubeVirtCheck;
 import dev.libpool.operator.vm.Attachment;
 import dev.libpool.operator.vm.VmPatchPlan;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.zjsonpatch.JsonPatch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -91,17 +96,20 @@ class KubeVirtConvertedHookIT {
         GeneratedVm generated = LongStream.iterate(0, s -> s + 1).mapToObj(GeneratedVm::generate)
                 .filter(g -> g.instancetype().equals("VirtualMachineClusterInstancetype")).findFirst().orElseThrow();
         JsonNode instancetype = generated.objects().get(0).deepCopy();
-        ((com.fasterxml.jackson.databind.node.ObjectNode) instancetype.get("spec")).putObject("nodeSelector")
+        ((ObjectNode) instancetype.get("spec")).putObject("nodeSelector")
                 .put("node.example/class", "general");
-        KubeVirtCode cluster = kubevirt.withObjects(java.util.List.of(instancetype, generated.objects().get(1)));
+        KubeVirtCode cluster = kubevirt.withObjects(List.of(instancetype, generated.objects().get(1)));
         Attachment attachment = new Attachment(generated.pool(), VmContract.poolFile(VmContract.DEFAULT_STATE_DIR,
                 generated.pool()), DEVICE_SIZE, Optional.empty(), SHIM);
         JsonNode patched = JsonPatch.apply(VmPatchPlan.plan(generated.vm(), Optional.of(attachment)).patch().orElseThrow(),
                 generated.vm());
 
         cluster.assertAdmitted(patched, KubeVirtCheck.REQUIRED_GATES);
-        io.fabric8.kubernetes.api.model.Pod pod = cluster.launcherPod(patched, KubeVirtCheck.REQUIRED_GATES,
-                java.util.List.of(), SHIM);
+        ConfigMap hookConfigMap = new ConfigMapBuilder()
+                .withNewMetadata().withName(VmContract.HOOK_CONFIG_MAP).withNamespace(patched.at("/metadata/namespace")
+                        .asText()).endMetadata().addToData(VmContract.HOOK_KEY, GuestScripts.hookScript()).build();
+        Pod pod = cluster.launcherPod(patched, KubeVirtCheck.REQUIRED_GATES,
+                List.of(hookConfigMap), SHIM);
         assertThat(pod.getSpec().getNodeSelector()).as("the instancetype's nodeSelector")
                 .containsEntry("node.example/class", "general");
         assertThat(pod.getSpec().getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
