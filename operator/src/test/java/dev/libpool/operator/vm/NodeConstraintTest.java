@@ -71,6 +71,14 @@ class NodeConstraintTest {
         assertThat(patched.at(TERMS + "/0/matchExpressions/1").toString()).isEqualTo(OURS);
         assertThat(apply(VmPatchPlan.plan(patched, Optional.empty()).patch().orElseThrow(), patched).toString())
                 .isEqualTo(vm.toString());
+
+        ObjectNode nowhere = vm("empty-terms");
+        ((ArrayNode) nowhere.at(TERMS)).addObject();
+        JsonNode stillNowhere = apply(VmPatchPlan.plan(nowhere, Optional.of(NO_SETUP)).patch().orElseThrow(), nowhere);
+        assertThat(stillNowhere.at(TERMS).toString()).as("a VM that matches no node is not made to match some")
+                .isEqualTo("[{}]");
+        assertThat(apply(VmPatchPlan.plan(stillNowhere, Optional.empty()).patch().orElseThrow(), stillNowhere).toString())
+                .isEqualTo(nowhere.toString());
     }
 
     @Test
