@@ -20,47 +20,19 @@ if [[ -x "$BIN/kube-apiserver" && -x "$BIN/etcd" && -x "$BIN/kubectl" && "$(cat 
   exit 0
 fi
 
-GO=$(command -v go || true)
-[[ -z "$GO" && -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go
-if [[ -z "$GO" ]]; then
-  log "Go is not installed: the tests that need a Kubernetes API server will skip."
-  log "Install Go >= 1.24 (https://go.dev/dl/) and run ./libpool apiserver, or set KUBECONFIG to a cluster."
-  exit 3
-fi
+# shellcheck source=../go-build.sh
+source "$HERE/../go-build.sh"
+find_go "a Kubernetes API server" "run ./libpool apiserver, or set KUBECONFIG to a cluster" || exit 3
 
-export GOFLAGS=-mod=mod CGO_ENABLED=0
-# A Go older than go.mod's 'go' line fetches the newer toolchain itself through GOPROXY (GOTOOLCHAIN=auto).
 log "building kube-apiserver and kubectl v$KUBE_VERSION, etcd v$ETCD_VERSION with $("$GO" version | cut -d' ' -f3) into $BIN"
 start=$SECONDS
-log "downloading modules (GOPROXY=$("$GO" env GOPROXY))"
-"$GO" mod download
-total=$("$GO" list -deps tool | wc -l)
-
 pkg=k8s.io/component-base/version
 ldflags="-s -w -X $pkg.gitVersion=v$KUBE_VERSION -X $pkg.gitMajor=${KUBE_VERSION%%.*}"
 minor=${KUBE_VERSION#*.}; ldflags+=" -X $pkg.gitMinor=${minor%%.*} -X $pkg.gitTreeState=clean"
 ldflags+=" -X k8s.io/client-go/pkg/version.gitVersion=v$KUBE_VERSION"
-
 tmp="$OUT/bin.tmp"
-rm -rf "$tmp"; mkdir -p "$tmp"
-# -v names each package as it is compiled (cached ones are not named): count them as progress.
-progress() {
-  local n=0 line
-  while IFS= read -r line; do
-    if [[ "$line" == *" "* || "$line" == *:* ]]; then printf '%s\n' "$line" >&2; continue; fi
-    n=$((n + 1))
-    if ((n % 100 == 0)); then log "compiled $n of at most $total packages ($((SECONDS - start)) s)"; fi
-  done
-  log "compiled $n packages ($((SECONDS - start)) s); the rest came from Go's build cache"
-}
-set +e
-"$GO" build -v -trimpath -ldflags "$ldflags" -o "$tmp/" tool 2>&1 | progress
-status=${PIPESTATUS[0]}
-set -e
-((status == 0)) || { log "go build failed ($status)"; exit "$status"; }
+go_build "$tmp" "$ldflags" tool
 # etcd's main package is its module go.etcd.io/etcd/server/v3: go names the binary "server".
 mv "$tmp/server" "$tmp/etcd"
-[[ -x "$tmp/kube-apiserver" && -x "$tmp/etcd" && -x "$tmp/kubectl" ]] || { log "build produced: $(ls "$tmp")"; exit 1; }
-echo "$STAMP_WANT" > "$tmp/.stamp"
-rm -rf "$BIN"; mv "$tmp" "$BIN"
+publish "$tmp" "$BIN" "$STAMP_WANT" kube-apiserver etcd kubectl
 log "built in $((SECONDS - start)) s: $("$BIN/kube-apiserver" --version), etcd $("$BIN/etcd" --version | head -1)"

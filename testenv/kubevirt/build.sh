@@ -22,39 +22,12 @@ if [[ -x "$BIN/kubevirt-sim" && "$(cat "$BIN/.stamp" 2>/dev/null)" == "$STAMP_WA
   exit 0
 fi
 
-GO=$(command -v go || true)
-[[ -z "$GO" && -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go
-if [[ -z "$GO" ]]; then
-  log "Go is not installed: the tests that run KubeVirt's own code will skip."
-  log "Install Go >= 1.26 (https://go.dev/dl/) and run ./libpool kubevirt."
-  exit 3
-fi
+# shellcheck source=../go-build.sh
+source "$HERE/../go-build.sh"
+find_go "KubeVirt's own code (kubevirt-sim)" "run ./libpool kubevirt" || exit 3
 
-export GOFLAGS=-mod=mod CGO_ENABLED=0
 log "building kubevirt-sim on KubeVirt v$KUBEVIRT_VERSION with $("$GO" version | cut -d' ' -f3) into $BIN"
 start=$SECONDS
-log "downloading modules (GOPROXY=$("$GO" env GOPROXY))"
-"$GO" mod download
-total=$("$GO" list -deps ./cmd/kubevirt-sim | wc -l)
-
-tmp="$OUT/bin.tmp"
-rm -rf "$tmp"; mkdir -p "$tmp"
-# -v names each package as it is compiled (cached ones are not named): count them as progress.
-progress() {
-  local n=0 line
-  while IFS= read -r line; do
-    if [[ "$line" == *" "* || "$line" == *:* ]]; then printf '%s\n' "$line" >&2; continue; fi
-    n=$((n + 1))
-    if ((n % 100 == 0)); then log "compiled $n of at most $total packages ($((SECONDS - start)) s)"; fi
-  done
-  log "compiled $n packages ($((SECONDS - start)) s); the rest came from Go's build cache"
-}
-set +e
-"$GO" build -v -trimpath -ldflags "-s -w" -o "$tmp/" ./cmd/kubevirt-sim 2>&1 | progress
-status=${PIPESTATUS[0]}
-set -e
-((status == 0)) || { log "go build failed ($status)"; exit "$status"; }
-[[ -x "$tmp/kubevirt-sim" ]] || { log "build produced: $(ls "$tmp")"; exit 1; }
-echo "$STAMP_WANT" > "$tmp/.stamp"
-rm -rf "$BIN"; mv "$tmp" "$BIN"
+go_build "$OUT/bin.tmp" "-s -w" ./cmd/kubevirt-sim
+publish "$OUT/bin.tmp" "$BIN" "$STAMP_WANT" kubevirt-sim
 log "built kubevirt-sim (KubeVirt v$KUBEVIRT_VERSION) in $((SECONDS - start)) s"
