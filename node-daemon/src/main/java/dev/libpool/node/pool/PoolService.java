@@ -133,6 +133,8 @@ public final class PoolService {
                     }
                 } catch (PoolFailure f) {
                     failure = f;
+                } catch (IOException | RuntimeException e) { // through the failure path: no empty tmpfs stays mounted
+                    failure = new PoolFailure(Reason.HostError, "host error: " + e, e);
                 }
                 describe(state, serving, true);
                 if (failure != null) {

@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -130,6 +131,26 @@ class PoolFaultsIT {
         String guestPath = "/usr/lib/x86_64-linux-gnu/" + victim.getFileName();
         assertThat(manifest.files()).filteredOn(e -> e.path().equals(guestPath)).singleElement()
                 .satisfies(e -> assertThat(e.sha256()).isEqualTo(FileDigest.sha256(victim)));
+    }
+
+    /**
+     * An error that is no PoolFailure (an I/O error of the host, a bug) while a pool's first generation is built:
+     * HostError, and the pool's tmpfs, mounted for a generation that never came, is not left mounted.
+     */
+    @Test
+    void aHostErrorBeforeTheFirstGenerationLeavesNothingMounted() throws Exception {
+        FaultPoint.onReach(FaultPoint.Step.SELECTED, () -> {
+            throw new UncheckedIOException(new IOException("Input/output error (injected)"));
+        });
+        PoolService service = service();
+        PoolService.Result failed = service.reconcile();
+
+        assertThat(failed.state().getReason()).as(failed.state().getMessage()).isEqualTo("HostError");
+        assertThat(failed.state().getMessage()).contains("Input/output error (injected)");
+        assertThat(service.store().isMountPoint()).as("the empty tmpfs of " + service.store().dir()).isFalse();
+
+        FaultPoint.clear();
+        assertReady(service().reconcile());
     }
 
     /** Something else fills the medium after the space check: the write fails midway, nothing half-written stays. */
